@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# The recipes behind the Makefile's targets: `bash .ci/tasks.sh TARGET`.
+# The Makefile sets and exports CORE, PY, MATRIX and PORT; the helpers live in
+# .ci/lib.sh. Run `make help` for the list.
+set -uo pipefail
+# shellcheck source=.ci/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+: "${CORE:?CORE is set by the Makefile (run make, not this script)}"
+: "${PY:?PY is set by the Makefile}"
+
+# .venv first on PATH (molecule and ansible-lint call ansible-* by name) and
+# the collection visible to Ansible through .cache/collections.
+use_dev_venv() {
+  dev_venv || return
+  export PATH="$DEV_VENV/bin:$PATH"
+  export_collections_path
+  cd "$REPO" || return
+}
+
+tarball() { ls "$REPO/dist/$NAMESPACE-$NAME"-*.tar.gz 2>/dev/null | head -n 1; }
+
+task_venv() { dev_venv && say "$DEV_VENV is ready ($("$DEV_VENV/bin/ansible" --version | head -n 1))"; }
+
+task_simulator() {
+  use_dev_venv || return
+  PYTHONPATH="$REPO/tests" exec "$DEV_VENV/bin/python" -m simulator --port "${PORT:-8080}"
+}
+
+# tests/system: pytest runs ansible-playbook against the simulator. The simulator
+# package is importable as `simulator` (tests/ on PYTHONPATH).
+task_pytest() {
+  use_dev_venv || return
+  if [ -z "$(find tests/system -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n 1)" ]; then
+    echo "pytest: tests/system has no test files yet: nothing to run (skipped, not failed)"
+    return 0
+  fi
+  local rc=0
+  PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" python -m pytest tests/system -q || rc=$?
+  # pytest's 5 means "no tests collected": with test files present that is a fault.
+  [ "$rc" = 5 ] && say "pytest collected no tests although tests/system has test files"
+  return "$rc"
+}
+
+# --- ansible-test, in the physical copy, with .venvs/core-$CORE on $PY ------
+
+ansible_test() {
+  local venv="$REPO/.venvs/core-$CORE"
+  core_venv "$CORE" "$PY" || return
+  install_get_pip "$venv"
+  sync_physical_copy || return
+  say "==> ansible-test $* (ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)'), Python $PY)"
+  (cd "$PHYSICAL_COPY" && PATH="$(python_links):$venv/bin:$PATH" ansible-test "$@" --color no)
+}
+
+task_sanity() {
+  local ignore
+  for ignore in "$REPO"/tests/sanity/ignore-*.txt; do
+    [ -s "$ignore" ] && { say "${ignore#"$REPO"/} is not empty: fix the code instead"; return 1; }
+  done
+  ensure_shellcheck
+  ansible_test sanity --venv
+}
+
+task_units() {
+  if [ -z "$(find "$REPO/tests/unit" -name 'test_*.py' 2>/dev/null | head -n 1)" ]; then
+    echo "units: tests/unit has no test files yet: nothing to run (skipped, not failed)"
+    return 0
+  fi
+  ansible_test units --venv
+}
+
+task_integration() {
+  if [ -z "$(find "$REPO/tests/integration/targets" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -n 1)" ]; then
+    echo "integration: tests/integration/targets is empty: nothing to run (skipped, not failed)"
+    return 0
+  fi
+  ansible_test integration --venv --python "$PY"
+}
+
+# --- linters and docs, in .venv ---------------------------------------------
+
+task_lint() { use_dev_venv && ansible-lint --offline --profile production; }
+task_changelog_lint() { use_dev_venv && antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml; }
+task_docs_lint() { use_dev_venv && antsibull-docs lint-collection-docs --plugin-docs .; }
+
+# The docs site as antsibull-docs lays it out (plugin pages, role pages, the
+# guides from docs/docsite/extra-docs.yml), built offline: CI reaches no
+# intersphinx inventory, so those links are off and their labels unchecked.
+task_docs() {
+  use_dev_venv || return
+  local site="$CACHE/docsite" out="$REPO/docs/build/html"
+  rm -rf "$site" "$out"
+  antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir "$site" "$NAMESPACE.$NAME" || return
+  printf '\n# offline build (.ci/tasks.sh): no intersphinx inventories, so no\n# cross-references into docs.ansible.com either\nintersphinx_mapping = {}\nsuppress_warnings = ["ref.ref"]\n' >>"$site/conf.py"
+  antsibull-docs collection --use-current --fail-on-error --dest-dir "$site/rst" "$NAMESPACE.$NAME" || return
+  sphinx-build -b html -W --keep-going -c "$site" "$site/rst" "$out" || return
+  echo "docs: open file://$out/index.html"
+}
+
+# --- the artefact -------------------------------------------------------------
+
+# The tarball may hold collection content only: no tooling, caches or output.
+task_build() {
+  use_dev_venv || return
+  rm -rf "$REPO/dist"
+  ansible-galaxy collection build --force --output-path "$REPO/dist" "$REPO" || return
+  local listing stray
+  listing=$(tar -tzf "$(tarball)") || return
+  echo "$(basename "$(tarball)"): $(wc -l <<<"$listing") entries"
+  echo "$listing" | sed 's/^/  /'
+  stray=$(grep -E '^(\.venvs?|\.cache|\.ci|\.git|dist|tests/output|Makefile)(/|$)|\.tar\.gz$' <<<"$listing")
+  if [ -n "$stray" ]; then
+    say "the tarball holds files that are not collection content (add them to build_ignore in galaxy.yml):"
+    say "$stray"
+    return 1
+  fi
+}
+
+GALAXY_VENV="$REPO/.venvs/galaxy"
+galaxy_venv() { ensure_venv "$GALAXY_VENV" "$(find_python 3.12)" "$REPO/.ci/requirements/galaxy.txt"; }
+
+# galaxy-importer as Galaxy runs it on upload, minus the ansible-test run that
+# needs a container. It writes importer_result.json into its cwd: a temp dir.
+task_importer() {
+  task_build >/dev/null || { say "make build failed"; return 1; }
+  galaxy_venv || return
+  local work rc=0
+  work=$(mktemp -d)
+  printf '[galaxy-importer]\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\nOFFLINE_ANSIBLE_LINT = True\n' >"$work/galaxy-importer.cfg"
+  (cd "$work" && PATH="$GALAXY_VENV/bin:$PATH" GALAXY_IMPORTER_CONFIG="$work/galaxy-importer.cfg" \
+    python -m galaxy_importer.main "$(tarball)") 2>&1 | tee "$work/importer.log" || rc=$?
+  if grep -q -i 'warning' "$work/importer.log"; then
+    echo "importer: warnings:"
+    grep -i 'warning' "$work/importer.log" | sed 's/^/  /'
+  fi
+  rm -rf "$work"
+  return "$rc"
+}
+
+# An execution environment build context with the built collection: the
+# container build itself needs a daemon and network, so it stops at `create`,
+# and `introspect` checks that meta/execution-environment.yml brings requests.
+task_ee() {
+  task_build >/dev/null || { say "make build failed"; return 1; }
+  galaxy_venv || return
+  local work file
+  work=$(mktemp -d)
+  file=$(basename "$(tarball)")
+  cp "$(tarball)" "$work/" || return
+  cat >"$work/execution-environment.yml" <<YML
+---
+version: 3
+images:
+  base_image:
+    name: quay.io/fedora/fedora:42
+dependencies:
+  ansible_core:
+    package_pip: ansible-core
+  ansible_runner:
+    package_pip: ansible-runner
+  galaxy:
+    collections:
+      - name: /build/$file
+        type: file
+additional_build_files:
+  - src: $file
+    dest: collections
+additional_build_steps:
+  prepend_galaxy:
+    - COPY _build/collections/$file /build/
+YML
+  (
+    cd "$work" || exit
+    "$GALAXY_VENV/bin/ansible-builder" create --file execution-environment.yml --context context || exit
+    test -f context/Containerfile || test -f context/Dockerfile || { say "no Containerfile written"; exit 1; }
+    "$DEV_VENV/bin/ansible-galaxy" collection install --force --no-deps "$file" -p installed || exit
+    "$GALAXY_VENV/bin/ansible-builder" introspect --sanitize installed | tee introspect.txt
+    grep -q "^requests.*from collection $NAMESPACE.$NAME" introspect.txt ||
+      { say "introspect does not list requests from meta/execution-environment.yml"; exit 1; }
+  )
+  local rc=$?
+  rm -rf "$work"
+  return "$rc"
+}
+
+task_molecule() {
+  use_dev_venv || return
+  if [ ! -d extensions/molecule ]; then
+    echo "molecule: no extensions/molecule/ scenarios yet: skipped"
+    return 0
+  fi
+  molecule test --all
+}
+
+# --- the aggregates -------------------------------------------------------------
+
+# Every check on the default version, one line per step; keeps going after a
+# failure and fails at the end.
+task_test() {
+  RESULTS="$LOG_DIR/test.results"
+  mkdir -p "$LOG_DIR" && : >"$RESULTS"
+  local step
+  for step in venv pytest sanity units integration lint changelog-lint docs-lint docs build importer ee molecule; do
+    run_step "$step" "task_${step//-/_}"
+  done
+  summary "make test" "$RESULTS"
+}
+
+# sanity, units and integration on the other supported ansible-core lines.
+task_test_matrix() {
+  RESULTS="$LOG_DIR/test-matrix.results"
+  mkdir -p "$LOG_DIR" && : >"$RESULTS"
+  local entry core py
+  for entry in $MATRIX; do
+    core=${entry%%:*} py=${entry##*:}
+    CORE=$core PY=$py run_step "venv-$core" core_venv "$core" "$py" || continue
+    CORE=$core PY=$py run_step "sanity-$core" task_sanity
+    CORE=$core PY=$py run_step "units-$core" task_units
+    CORE=$core PY=$py run_step "integration-$core" task_integration
+  done
+  summary "make test-matrix" "$RESULTS"
+}
+
+target=${1:?usage: tasks.sh TARGET}
+fn="task_${target//-/_}"
+declare -F "$fn" >/dev/null || die "unknown target: $target"
+"$fn"

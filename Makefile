@@ -1,0 +1,45 @@
+# Developer and CI entry points for the zendesk.oauth collection.
+# Every target creates what it needs (venvs from PyPI with pinned versions);
+# the recipes are in .ci/tasks.sh, the shared helpers in .ci/lib.sh.
+
+# ansible-core line and controller Python for sanity/units/integration.
+CORE ?= 2.21
+PY ?= 3.12
+# The other supported lines for `make test-matrix`, as core:python. Each core
+# line has its pin in .ci/requirements/core-<line>.txt. ansible-test 2.17 does
+# not run on 3.13 and 2.20+ need 3.12+, so the controller Pythons 3.11, 3.12
+# and 3.13 are each covered once with 2.21/3.12 from `make test`.
+MATRIX ?= 2.17:3.11 2.18:3.11 2.19:3.12 2.20:3.13
+# Port for `make simulator`.
+PORT ?= 8080
+export CORE PY MATRIX PORT
+
+TASK := bash .ci/tasks.sh
+
+.PHONY: help venv simulator pytest sanity units integration lint changelog-lint \
+	docs-lint docs build importer ee molecule test test-matrix clean distclean
+
+help:
+	@echo 'make test           every check below on ansible-core $(CORE) / Python $(PY)'
+	@echo 'make test-matrix    sanity + units + integration on MATRIX="$(MATRIX)"'
+	@echo 'make venv           .venv (Python 3.12) with the pinned tools of requirements-dev.txt'
+	@echo 'make simulator      the Zendesk simulator on http://127.0.0.1:$(PORT) (PORT=...)'
+	@echo 'make pytest         tests/system (pytest driving ansible-playbook)'
+	@echo 'make sanity|units|integration [CORE=2.19 PY=3.12]   ansible-test'
+	@echo 'make lint           ansible-lint, production profile'
+	@echo 'make changelog-lint | docs-lint | docs'
+	@echo 'make build          dist/ tarball, checked for stray files'
+	@echo 'make importer | ee  galaxy-importer; execution-environment build context'
+	@echo 'make molecule       role scenarios in extensions/molecule/'
+	@echo 'make clean          remove generated files (keeps the venvs); distclean: venvs too'
+
+venv simulator pytest sanity units integration lint changelog-lint docs-lint docs build importer ee molecule test test-matrix:
+	@$(TASK) $@
+
+# demo: and bench: go here (written with the demo and the benchmark).
+
+clean:
+	rm -rf .cache dist docs/build tests/output tests/integration/inventory
+
+distclean: clean
+	rm -rf .venv .venvs
