@@ -1,0 +1,395 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zendesk.oauth collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Zendesk HTTP API client shared by every module of the collection.
+
+INTERNAL: this file is not a public API of the collection and may change at any time.
+
+Pure Python: no Ansible imports, so it can be used and tested on its own. It owns the base
+URL, the Authorization header, one requests.Session per run, timeouts, TLS verification,
+bounded retries (honouring Retry-After), pagination and the translation of every failure
+into ZendeskError.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+import time
+from email.utils import parsedate_to_datetime
+
+from urllib.parse import urlsplit, urlunsplit
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as import_error:  # pragma: no cover - exercised through missing_required_lib
+    requests = HTTPAdapter = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = import_error
+
+USER_AGENT = "zendesk.oauth-ansible-collection/0.1.0"
+
+# Methods a retry cannot duplicate: sending them twice leaves the same state as once.
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE"))
+RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+DEFAULT_RETRY_AFTER = 10  # seconds, when a 429 carries no Retry-After (Zendesk's Ruby client does the same)
+BACKOFF_BASE = 1.0
+BACKOFF_CAP = 30.0
+
+
+class ZendeskError(Exception):
+    """A request to Zendesk failed; carries what a person needs to act on it."""
+
+    def __init__(self, message, status=None, error=None, description=None, details=None,
+                 method=None, path=None, hint=None):
+        super(ZendeskError, self).__init__(message)
+        self.message = message
+        self.status = status
+        self.error = error
+        self.description = description
+        self.details = details
+        self.method = method
+        self.path = path
+        self.hint = hint
+
+    def __str__(self):
+        return self.render()
+
+    def render(self):
+        """One line: what was asked, what Zendesk answered, what to do."""
+        parts = []
+        if self.method and self.path:
+            parts.append("%s %s" % (self.method, self.path))
+        parts.append(self.message)
+        text = ": ".join(parts)
+        if self.hint:
+            text = "%s. %s" % (text.rstrip("."), self.hint)
+        return text
+
+    def as_dict(self):
+        return {
+            "status": self.status,
+            "error": self.error,
+            "description": self.description,
+            "details": self.details,
+            "method": self.method,
+            "path": self.path,
+        }
+
+
+class ZendeskAmbiguousError(ZendeskError):
+    """A write may or may not have been applied (timeout, dropped connection, 5xx on POST).
+
+    The caller must re-read the state before doing anything else; the request is never
+    re-sent blindly.
+    """
+
+
+def _details_text(details):
+    """Flatten Zendesk's RecordInvalid details into 'field: message; field: message'."""
+    if not isinstance(details, dict):
+        return None
+    out = []
+    for field in sorted(details):
+        entries = details[field]
+        if not isinstance(entries, list):
+            entries = [entries]
+        for entry in entries:
+            if isinstance(entry, dict):
+                text = entry.get("description") or entry.get("error") or ""
+            else:
+                text = str(entry)
+            out.append("%s: %s" % (field, text) if text and not text.lower().startswith(field.lower()) else text)
+    return "; ".join(t for t in out if t) or None
+
+
+def error_from_response(status, body, method, path):
+    """Turn a non-2xx answer into a ZendeskError whose message says what to do."""
+    error = description = details = None
+    if isinstance(body, dict):
+        raw_error = body.get("error")
+        if isinstance(raw_error, dict):  # the nested 403 shape {"error": {"title", "message"}}
+            error = raw_error.get("title")
+            description = raw_error.get("message")
+        else:
+            error = raw_error
+            description = body.get("description") or body.get("error_description") or body.get("message")
+        details = body.get("details")
+    elif isinstance(body, str) and body.strip():
+        description = body.strip()[:300]
+
+    summary = "%s %s" % (status, error) if error else "HTTP %s" % status
+    detail_text = _details_text(details)
+    message = summary
+    if description:
+        message += ": " + description
+    if detail_text:
+        message += " (" + detail_text + ")"
+
+    hint = None
+    if status == 401:
+        hint = ("Zendesk did not accept the credentials: check email/api_token (and that token access is "
+                "enabled in Admin Center) or oauth_token (it may be expired or revoked)")
+    elif status == 403:
+        text = (description or "").lower()
+        if "scope" in text:
+            hint = "The OAuth token lacks a scope this call needs; mint one with the scopes named above"
+        else:
+            hint = "The authenticated user must be a Zendesk admin to manage OAuth clients and tokens"
+    elif status == 404 and error == "InvalidEndpoint":
+        hint = "Check url/subdomain: this address does not serve the Zendesk API"
+    elif status == 429:
+        hint = "Zendesk's rate limit was hit; raise max_retry_wait or run fewer jobs against this account at once"
+    return ZendeskError(message, status=status, error=error, description=description, details=details,
+                        method=method, path=path, hint=hint)
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if unusable."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, seconds)
+
+
+class ZendeskClient(object):
+    """One Zendesk account, one authenticated requests.Session."""
+
+    def __init__(self, base_url, email=None, api_token=None, oauth_token=None, validate_certs=True,
+                 ca_path=None, timeout=30, max_retries=5, max_retry_wait=300, sleep=None, warn=None,
+                 rng=None):
+        if not HAS_REQUESTS:
+            raise ZendeskError("the Python library requests is required")
+        self.base_url = base_url.rstrip("/")
+        self._origin = urlsplit(self.base_url)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.max_retry_wait = max_retry_wait
+        self._sleep = sleep or time.sleep
+        self._warn = warn or (lambda msg: None)
+        self._rng = rng or random.random
+        self.waited = 0.0          # seconds slept on retries in this run
+        self.request_count = 0     # HTTP requests sent in this run
+        self.last_server_time = None  # epoch seconds from the latest Date header seen
+
+        self.session = requests.Session()
+        adapter = HTTPAdapter(max_retries=0)  # retries are ours: urllib3 must never re-send a POST
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
+        self.session.verify = (ca_path or True) if validate_certs else False
+        self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        if oauth_token:
+            self.session.headers["Authorization"] = "Bearer " + oauth_token
+        elif email and api_token:
+            raw = ("%s/token:%s" % (email, api_token)).encode("utf-8")
+            self.session.headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
+
+    # -- URLs ---------------------------------------------------------------------------------
+    def _url_for(self, path):
+        """Absolute URL for a path, or for a 'next page' link that Zendesk returned.
+
+        A link is only ever followed on our own base URL: its path and query are kept and the
+        host is ours, so credentials never travel to a host the user did not configure (and
+        pagination works through a proxy given as url).
+        """
+        if path.startswith("http://") or path.startswith("https://"):
+            link = urlsplit(path)
+            base_path = self._origin.path.rstrip("/")
+            link_path = link.path
+            if base_path and link_path.startswith(base_path + "/"):
+                link_path = link_path[len(base_path):]
+            return urlunsplit((self._origin.scheme, self._origin.netloc, base_path + link_path, link.query, ""))
+        return self.base_url + path
+
+    @staticmethod
+    def _display_path(url):
+        parts = urlsplit(url)
+        return parts.path + ("?" + parts.query if parts.query else "")
+
+    # -- one request with retries -------------------------------------------------------------
+    def request(self, method, path, params=None, json=None, bearer=None, ok_statuses=(200, 201, 204)):
+        """Send one API call; returns (status, parsed JSON body or None).
+
+        Retries 429 (waiting Retry-After) for every method, and 5xx / connection failures only
+        for methods a retry cannot duplicate. A POST that may have landed raises
+        ZendeskAmbiguousError instead.
+        """
+        method = method.upper()
+        url = self._url_for(path)
+        display = self._display_path(url)
+        headers = {}
+        if json is not None:
+            headers["Content-Type"] = "application/json"
+        if bearer is not None:
+            headers["Authorization"] = "Bearer " + bearer
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                self.request_count += 1
+                response = self.session.request(method, url, params=params, json=json, headers=headers,
+                                                timeout=self.timeout)
+            except requests.exceptions.SSLError as exc:
+                raise ZendeskError(
+                    "TLS verification failed for %s: %s" % (self.base_url, _short(exc)), method=method, path=display,
+                    hint="Give ca_path the CA bundle that signed the server certificate, or (insecure) "
+                         "validate_certs: false")
+            except requests.exceptions.ConnectTimeout:
+                reason, sent = "connection timed out after %ss" % self.timeout, False
+            except requests.exceptions.ReadTimeout:
+                reason, sent = "no answer within timeout=%ss" % self.timeout, True
+            except requests.exceptions.ConnectionError as exc:
+                reason, sent = "connection failed: %s" % _short(exc), not _never_connected(exc)
+            except requests.exceptions.RequestException as exc:
+                raise ZendeskError("request failed: %s" % _short(exc), method=method, path=display)
+            else:
+                self._note_server_time(response)
+                status = response.status_code
+                body = _parse_body(response)
+                if status in ok_statuses:
+                    return status, body
+                if status not in RETRY_STATUSES:
+                    raise error_from_response(status, body, method, display)
+                if status != 429 and method not in IDEMPOTENT_METHODS:
+                    err = error_from_response(status, body, method, display)
+                    raise ZendeskAmbiguousError(err.message, status=status, error=err.error,
+                                                description=err.description, details=err.details,
+                                                method=method, path=display,
+                                                hint="The write may have been applied; the state is re-read "
+                                                     "before anything is sent again")
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+                if wait is None:
+                    wait = DEFAULT_RETRY_AFTER if status == 429 else self.backoff(attempt)
+                self.before_retry(attempt, wait, "%s %s" % (status, "rate limited" if status == 429 else
+                                                             "server error"),
+                                   lambda: error_from_response(status, body, method, display))
+                continue
+            # a transport failure
+            if sent and method not in IDEMPOTENT_METHODS:
+                raise ZendeskAmbiguousError(
+                    reason, method=method, path=display,
+                    hint="The write may have been applied; the state is re-read before anything is sent again")
+            self.before_retry(attempt, self.backoff(attempt), reason,
+                               lambda: ZendeskError(reason, method=method, path=display,
+                                                    hint="Check url/subdomain, the network and timeout"))
+
+    def backoff(self, attempt):
+        """Capped exponential backoff with jitter (half to full of the step)."""
+        step = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1)))
+        return step * (0.5 + self._rng() / 2.0)
+
+    def before_retry(self, attempt, wait, reason, make_error):
+        """Sleep before the next attempt, or raise once a bound is reached."""
+        if attempt > self.max_retries:
+            err = make_error()
+            err.hint = (err.hint + ". " if err.hint else "") + "Gave up after %d attempts (max_retries=%d)" % (
+                attempt, self.max_retries)
+            raise err
+        if self.waited + wait > self.max_retry_wait:
+            err = make_error()
+            err.hint = ((err.hint + ". " if err.hint else "")
+                        + "Waiting %.0fs more would exceed max_retry_wait=%ss (already waited %.0fs); raise "
+                          "max_retry_wait to wait longer" % (wait, self.max_retry_wait, self.waited))
+            raise err
+        self._warn("Zendesk API: %s; retrying in %.1fs (attempt %d of %d)" % (reason, wait, attempt + 1,
+                                                                               self.max_retries + 1))
+        self.waited += wait
+        self._sleep(wait)
+
+    def _note_server_time(self, response):
+        date = response.headers.get("Date")
+        if date:
+            try:
+                self.last_server_time = parsedate_to_datetime(date).timestamp()
+            except (TypeError, ValueError, IndexError):
+                pass
+
+    # -- conveniences -------------------------------------------------------------------------
+    def get(self, path, params=None, **kwargs):
+        return self.request("GET", path, params=params, **kwargs)[1]
+
+    def post(self, path, json=None, **kwargs):
+        return self.request("POST", path, json=json, **kwargs)[1]
+
+    def put(self, path, json=None, **kwargs):
+        return self.request("PUT", path, json=json, **kwargs)[1]
+
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)[1]
+
+    def paginate(self, path, key, params=None, page_size=100):
+        """Yield every record of a list endpoint, page by page, lazily (stop early by breaking).
+
+        Cursor pagination (page[size], meta.has_more, links.next) is asked for; an answer in
+        offset style (next_page) is followed too.
+        """
+        query = dict(params or {})
+        query["page[size]"] = page_size
+        next_path, seen = path, set()
+        while next_path:
+            body = self.request("GET", next_path, params=query)[1] or {}
+            for record in body.get(key) or []:
+                yield record
+            meta = body.get("meta")
+            if isinstance(meta, dict) and "has_more" in meta:
+                if not meta.get("has_more"):
+                    return
+                link = (body.get("links") or {}).get("next")
+                if link:
+                    next_path, query = link, None
+                elif meta.get("after_cursor"):
+                    query = dict(params or {}, **{"page[size]": page_size, "page[after]": meta["after_cursor"]})
+                else:
+                    return
+            else:
+                next_path, query = body.get("next_page"), None
+            marker = (next_path, tuple(sorted((query or {}).items())))
+            if marker in seen:
+                raise ZendeskError("pagination loop: Zendesk returned the same next page twice", method="GET", path=path)
+            seen.add(marker)
+
+
+def _short(exc):
+    text = str(exc)
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _never_connected(exc):
+    """True when a ConnectionError happened before any byte of the request was sent."""
+    seen = set()
+    cause = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        name = type(cause).__name__
+        if name in ("NewConnectionError", "NameResolutionError", "ConnectTimeoutError"):
+            return True
+        if isinstance(cause, ConnectionRefusedError):
+            return True
+        nested = getattr(cause, "reason", None)
+        if nested is None and getattr(cause, "args", None):
+            nested = cause.args[0] if isinstance(cause.args[0], BaseException) else None
+        cause = nested or cause.__cause__ or cause.__context__
+    return False
+
+
+def _parse_body(response):
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

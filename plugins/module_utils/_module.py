@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zendesk.oauth collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Ansible glue shared by every module: argument spec, connection, errors.
+
+INTERNAL: this file is not a public API of the collection and may change at any time.
+
+Modules hold no HTTP and no auth code: they ask ZendeskModule for `api` and let it turn a
+ZendeskError into fail_json.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ._api import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ZendeskClient, ZendeskError
+from ._connection import CONNECTION_ARGUMENT_SPEC, ConnectionOptionError, resolve_connection
+from ._oauth import OAuthAPI
+
+
+class ZendeskModule(object):
+    """An AnsibleModule with the shared connection options and one API client per run."""
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = dict(CONNECTION_ARGUMENT_SPEC)
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self.diff_mode = self.module._diff
+        if not HAS_REQUESTS:
+            self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR and "".join(
+                traceback.format_exception_only(type(REQUESTS_IMPORT_ERROR), REQUESTS_IMPORT_ERROR)))
+        try:
+            self._client_kwargs, warnings, secrets = resolve_connection(self.params, os.environ)
+        except ConnectionOptionError as exc:
+            self.module.fail_json(msg=str(exc))
+        for secret in secrets:
+            self.module.no_log_values.add(secret)
+        for warning in warnings:
+            self.module.warn(warning)
+        self._api = None
+
+    @property
+    def base_url(self):
+        return self._client_kwargs["base_url"]
+
+    @property
+    def api(self):
+        """The OAuth API of this account (built on first use: a run that fails validation sends nothing)."""
+        if self._api is None:
+            self._api = OAuthAPI(ZendeskClient(warn=self.module.warn, **self._client_kwargs))
+        return self._api
+
+    @property
+    def requests_sent(self):
+        return self._api.client.request_count if self._api else 0
+
+    def fail(self, msg, **result):
+        self.module.fail_json(msg=msg, **result)
+
+    def fail_from(self, error, **result):
+        """fail_json for a ZendeskError: status, Zendesk's error and description, method and path."""
+        self.module.fail_json(msg=error.render(), zendesk_error=error.as_dict(), **result)
+
+    def exit(self, **result):
+        self.module.exit_json(**result)
+
+    def run(self, work):
+        """Call work(self) and exit with its result; any ZendeskError becomes a clear failure."""
+        try:
+            result = work(self)
+        except ZendeskError as exc:
+            self.fail_from(exc)
+        self.exit(**result)

@@ -1,0 +1,245 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zendesk.oauth collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Zendesk's OAuth resources on top of the API client: clients, tokens, scopes.
+
+INTERNAL: this file is not a public API of the collection and may change at any time.
+
+Pure Python (no Ansible imports). The one place that knows the OAuth paths, the wrapper keys,
+how a lost POST is recovered without duplicates, and what a well-formed scope is.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+
+from ._api import ZendeskAmbiguousError, ZendeskError
+
+CLIENTS_PATH = "/api/v2/oauth/clients"
+TOKENS_PATH = "/api/v2/oauth/tokens"
+CURRENT_TOKEN_PATH = TOKENS_PATH + "/current"
+
+# Resources Zendesk documents for token scopes (section 4.2 of the reference). Zendesk adds
+# scopes over time, so an unknown resource is only warned about, never refused.
+KNOWN_RESOURCES = frozenset((
+    "tickets", "users", "auditlogs", "organizations", "hc", "apps", "triggers", "automations", "targets",
+    "webhooks", "macros", "requests", "satisfaction_ratings", "dynamic_content", "any_channel", "web_widget",
+    "security", "unrestricted", "zis",
+))
+BROAD_SCOPES = frozenset(("read", "write", "impersonate"))
+SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*(?::(?:read|write))?$")
+
+# How far before the ambiguous POST (by the server's clock) a token still counts as possibly ours.
+ORPHAN_WINDOW_SECONDS = 2
+
+# Outcomes of create_client.
+CREATED = "created"
+ADOPTED_AFTER_LOST_RESPONSE = "adopted_after_lost_response"
+ADOPTED_CONCURRENT = "adopted_concurrent"
+
+
+class ScopeError(ValueError):
+    """A scope list is malformed; the message names the bad entry."""
+
+
+def normalize_scopes(scopes):
+    """Check the shape of a scope list; return (scopes without duplicates, unknown resources).
+
+    Allowed entries: read, write, impersonate, <resource>, <resource>:read, <resource>:write.
+    """
+    if not isinstance(scopes, (list, tuple)):
+        raise ScopeError("scopes must be a list such as [read] or [tickets:read, users:write], got %r" % (scopes,))
+    if not scopes:
+        raise ScopeError("scopes must not be empty: give at least one scope, e.g. [read]")
+    result, unknown = [], []
+    for scope in scopes:
+        if not isinstance(scope, str) or not SCOPE_RE.match(scope):
+            raise ScopeError(
+                "scopes entry %r is malformed: use read, write, impersonate, <resource>, <resource>:read or "
+                "<resource>:write in lowercase (for example tickets:read), one scope per list item" % (scope,))
+        resource = scope.split(":", 1)[0]
+        if scope not in BROAD_SCOPES and resource in BROAD_SCOPES:
+            raise ScopeError("scopes entry %r is malformed: %s takes no access suffix" % (scope, resource))
+        if scope not in BROAD_SCOPES and resource not in KNOWN_RESOURCES and resource not in unknown:
+            unknown.append(resource)
+        if scope not in result:
+            result.append(scope)
+    return result, unknown
+
+
+def same_scopes(left, right):
+    """Scopes compare as sets: Zendesk does not promise to keep their order."""
+    return set(left or ()) == set(right or ())
+
+
+def parse_time(value):
+    """Epoch seconds from Zendesk's ISO 8601 UTC timestamps; None for null or unparsable."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
+
+
+def is_expired(token, now, margin=0):
+    """True when the token's expires_at is in the past (or within margin seconds of now)."""
+    expires = parse_time((token or {}).get("expires_at"))
+    return expires is not None and expires <= now + margin
+
+
+def without_secret(client):
+    """The client object minus `secret`, which outside create/rotate is a stub, never the secret."""
+    if client is None:
+        return None
+    return {key: value for key, value in client.items() if key != "secret"}
+
+
+class OAuthAPI(object):
+    """OAuth clients and tokens of one Zendesk account."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def server_now(self):
+        """Now by Zendesk's clock (the latest Date header), else by ours: expiry is the server's call."""
+        return self.client.last_server_time or time.time()
+
+    # -- clients ------------------------------------------------------------------------------
+    def iter_clients(self):
+        return self.client.paginate(CLIENTS_PATH, "clients")
+
+    def find_client(self, identifier):
+        """The client with this identifier, or None; stops paging at the first match."""
+        for candidate in self.iter_clients():
+            if candidate.get("identifier") == identifier:
+                return candidate
+        return None
+
+    def get_client(self, client_id):
+        try:
+            return self.client.get("%s/%d" % (CLIENTS_PATH, client_id))["client"]
+        except ZendeskError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def create_client(self, fields):
+        """Create a client; returns (client, outcome).
+
+        A POST whose answer was lost is never re-sent blindly: the identifier is looked up first
+        and a client found there is adopted (its secret was in the lost answer). Only when
+        nothing landed is the POST sent again, within the client's retry bounds.
+        """
+        identifier = fields["identifier"]
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.client.post(CLIENTS_PATH, json={"client": fields})["client"], CREATED
+            except ZendeskAmbiguousError as exc:
+                found = self.find_client(identifier)
+                if found is not None:
+                    return found, ADOPTED_AFTER_LOST_RESPONSE
+                self.client.before_retry(attempt, self.client.backoff(attempt), exc.message, lambda err=exc: err)
+            except ZendeskError as exc:
+                if exc.status == 422 and _names_field(exc.details, "identifier"):
+                    found = self.find_client(identifier)
+                    if found is not None:  # made by a concurrent run between our lookup and our POST
+                        return found, ADOPTED_CONCURRENT
+                raise
+
+    def update_client(self, client_id, fields):
+        return self.client.put("%s/%d" % (CLIENTS_PATH, client_id), json={"client": fields})["client"]
+
+    def delete_client(self, client_id):
+        """Delete; False when it was already gone."""
+        return self._delete("%s/%d" % (CLIENTS_PATH, client_id))
+
+    def generate_secret(self, client_id):
+        return self.client.put("%s/%d/generate_secret" % (CLIENTS_PATH, client_id))["client"]
+
+    # -- tokens -------------------------------------------------------------------------------
+    def iter_tokens(self, client_id):
+        """The authenticated user's tokens of one client (Zendesk lists only the caller's without all=true)."""
+        return self.client.paginate(TOKENS_PATH, "tokens", params={"client_id": client_id})
+
+    def get_token(self, token_id):
+        try:
+            return self.client.get("%s/%d" % (TOKENS_PATH, token_id))["token"]
+        except ZendeskError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def current_token(self, full_token):
+        """What Zendesk knows of a held token (Bearer on tokens/current); None when it no longer works."""
+        try:
+            return self.client.get(CURRENT_TOKEN_PATH, bearer=full_token)["token"]
+        except ZendeskError as exc:
+            if exc.status == 401:
+                return None
+            raise
+
+    def create_token(self, client_id, scopes, known_ids=()):
+        """Mint a token; returns (token with full_token, ids of orphans revoked on the way).
+
+        A POST whose answer was lost leaves a token nobody can hold (its full_token was in the
+        answer). Before minting again, that orphan is found (this client, these scopes, the
+        caller's, created since just before the POST, not one of known_ids) and revoked. With
+        more than one candidate it cannot tell which is the orphan, so it stops and names them.
+        """
+        server_time = self.client.last_server_time
+        since = server_time - ORPHAN_WINDOW_SECONDS if server_time is not None else None
+        revoked = []
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                body = self.client.post(TOKENS_PATH, json={"token": {"client_id": client_id, "scopes": list(scopes)}})
+                return body["token"], revoked
+            except ZendeskAmbiguousError as exc:
+                candidates = [
+                    token for token in self.iter_tokens(client_id)
+                    if same_scopes(token.get("scopes"), scopes)
+                    and token.get("id") not in known_ids and token.get("id") not in revoked
+                    and (since is None or (parse_time(token.get("created_at")) or 0) >= since)
+                ]
+                if len(candidates) > 1:
+                    raise ZendeskError(
+                        "token creation for client %s may have succeeded but its answer was lost, and %d tokens "
+                        "with these scopes could be the one made (ids %s)" % (
+                            client_id, len(candidates), ", ".join(str(t.get("id")) for t in candidates)),
+                        method="POST", path=TOKENS_PATH,
+                        hint="Revoke the ids above that nobody holds (state: absent, token_id: ID), then run again")
+                for orphan in candidates:
+                    self.revoke_token(orphan["id"])
+                    revoked.append(orphan["id"])
+                self.client.before_retry(attempt, self.client.backoff(attempt), exc.message, lambda err=exc: err)
+
+    def revoke_token(self, token_id):
+        """Revoke by id; False when it was already gone."""
+        return self._delete("%s/%d" % (TOKENS_PATH, token_id))
+
+    def _delete(self, path):
+        try:
+            self.client.delete(path)
+        except ZendeskError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+
+def _names_field(details, field):
+    return isinstance(details, dict) and field in details
+

@@ -1,0 +1,406 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zendesk.oauth collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: zendesk_oauth_token
+short_description: Mint, verify, rotate and revoke Zendesk OAuth access tokens
+version_added: 0.1.0
+description:
+  - Ensure an OAuth access token exists for a Zendesk OAuth client and a set of scopes, verify a token you already
+    hold, rotate it, or revoke tokens.
+  - Zendesk shows a token's value (C(full_token)) only once, in the answer that creates it. Idempotence therefore
+    rests on the token you hold, given in O(full_token) (for example read back from an Ansible Vault file). A held
+    token that still works, for the same client and scopes and not about to expire, is kept (RV(ignore:changed) is
+    V(false)). Otherwise a new one is minted and returned in RV(token.full_token).
+  - Without O(full_token), an existing token of the client with the same scopes counts as present; its value cannot
+    be read back, so only its metadata is returned (with a warning).
+  - Tokens are minted with C(POST /api/v2/oauth/tokens) as the authenticated admin, so they act as that admin,
+    limited to O(scopes).
+author:
+  - zendesk.oauth maintainers (@zendesk-oauth)
+extends_documentation_fragment:
+  - zendesk.oauth.zendesk
+attributes:
+  check_mode:
+    support: full
+    description: Verifies and lists (read-only requests) but mints and revokes nothing; never returns a made-up token.
+  diff_mode:
+    support: full
+    description: Shows token ids, client and scopes before and after; never a token value.
+  action_group:
+    support: full
+    membership:
+      - zendesk.oauth.zendesk
+options:
+  client_id:
+    description:
+      - Numeric id of the OAuth client the token is for.
+      - Mutually exclusive with O(client_identifier). One of them is needed except with O(state=absent) and
+        O(token_id) or O(full_token).
+    type: int
+  client_identifier:
+    description:
+      - Unique identifier of the OAuth client the token is for; its numeric id is looked up.
+    type: str
+  scopes:
+    description:
+      - Scopes of the token, for example V([read]) or V([tickets:read, users:write]).
+      - Each is V(read), V(write), V(impersonate), C(<resource>), C(<resource>:read) or C(<resource>:write).
+        A resource Zendesk has not documented draws a warning (Zendesk adds scopes over time), a malformed entry
+        an error.
+      - Compared as a set. Required with O(state=present).
+      - With O(state=absent) and no O(token_id) or O(full_token), only tokens with exactly these scopes are revoked;
+        without O(scopes) every token of the client is.
+    type: list
+    elements: str
+  full_token:
+    description:
+      - A token you hold (the value Zendesk returned when it was minted).
+      - With O(state=present) it is verified with C(GET /api/v2/oauth/tokens/current). When it works, belongs to
+        the client and has the scopes, and does not expire within O(expiry_margin) seconds, nothing changes.
+      - With O(state=absent) it is revoked.
+    type: str
+  token_id:
+    description:
+      - Numeric id of a token to revoke with O(state=absent).
+    type: int
+  state:
+    description:
+      - V(present) ensures a working token; V(absent) revokes tokens.
+    type: str
+    choices: [present, absent]
+    default: present
+  recreate:
+    description:
+      - V(never) keeps a held or existing token that fits.
+      - V(always) mints a new token on every run, then revokes the tokens it replaces (see O(revoke_replaced)).
+    type: str
+    choices: [never, always]
+    default: never
+  revoke_replaced:
+    description:
+      - After a new token is minted, revoke the tokens it replaces, so that no token is left that nobody holds.
+        Those are the held O(full_token) when it still works for this client, and with O(recreate=always) and no
+        O(full_token), the client's other tokens with the same scopes.
+      - Set V(false) to revoke later yourself, for example after storing the new token (mint, store, then revoke).
+    type: bool
+    default: true
+  expiry_margin:
+    description:
+      - A held or existing token that expires within this many seconds counts as expired, and is replaced.
+      - 0 to 7776000 (90 days).
+    type: int
+    default: 0
+notes:
+  - Zendesk lists only the authenticated user's tokens unless asked for all; this module looks at and revokes only
+    the tokens of the user it authenticates as.
+  - When the answer to a token creation is lost (a timeout or a dropped connection), the token made is found and
+    revoked before another one is minted, so no token is left that nobody holds.
+seealso:
+  - module: zendesk.oauth.zendesk_oauth_client
+  - name: Zendesk OAuth Tokens API
+    description: Zendesk's reference for the endpoints this module uses.
+    link: https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/
+"""
+
+EXAMPLES = r"""
+- name: Mint a token for the integration, or keep the one we hold while it works
+  zendesk.oauth.zendesk_oauth_token:
+    subdomain: acme
+    email: admin@acme.example
+    api_token: "{{ vault_zendesk_api_token }}"
+    client_identifier: acme_integration
+    scopes: [tickets:read, users:read]
+    full_token: "{{ held_token | default(omit) }}"
+  register: zendesk_token
+  no_log: true
+
+- name: Store the new token only when one was minted
+  ansible.builtin.copy:
+    content: "{{ zendesk_token.token.full_token }}"
+    dest: /etc/acme/zendesk_token
+    mode: "0600"
+  when: zendesk_token.token.full_token is not none
+  no_log: true
+
+- name: Rotate - mint a new token, keep the old one until the new one is stored
+  module_defaults:
+    group/zendesk.oauth.zendesk:
+      subdomain: acme
+      oauth_token: "{{ vault_zendesk_admin_oauth_token }}"
+  block:
+    - name: Mint the replacement
+      zendesk.oauth.zendesk_oauth_token:
+        client_id: 900000000001
+        scopes: [read]
+        recreate: always
+        revoke_replaced: false
+        full_token: "{{ held_token }}"
+      register: new_token
+      no_log: true
+
+    - name: Revoke the old token once the new one is safe
+      zendesk.oauth.zendesk_oauth_token:
+        state: absent
+        full_token: "{{ held_token }}"
+      no_log: true
+
+- name: Revoke a token by id
+  zendesk.oauth.zendesk_oauth_token:
+    state: absent
+    token_id: 910000000001
+
+- name: Revoke every token of a client that has exactly these scopes (connection from ZENDESK_* variables)
+  zendesk.oauth.zendesk_oauth_token:
+    state: absent
+    client_identifier: acme_integration
+    scopes: [read, write]
+"""
+
+RETURN = r"""
+token:
+  description:
+    - The token after the task, as Zendesk describes it. V(null) when there is none (O(state=absent)).
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: Numeric id of the token. V(null) in check mode when a token would be minted.
+      type: int
+      sample: 910000000001
+    client_id:
+      description: Numeric id of the OAuth client.
+      type: int
+      sample: 900000000001
+    user_id:
+      description: The Zendesk user the token acts as.
+      type: int
+      sample: 360000000042
+    scopes:
+      description: The token's scopes.
+      type: list
+      elements: str
+      sample: [read]
+    created_at:
+      description: When the token was minted (ISO 8601, UTC).
+      type: str
+    used_at:
+      description: When the token was last used, if ever.
+      type: str
+    expires_at:
+      description: When the token expires; V(null) for a token that does not expire.
+      type: str
+    refresh_token_expires_at:
+      description: When the refresh token expires, if there is one.
+      type: str
+    full_token:
+      description:
+        - "The token's value, to use as C(Authorization: Bearer). Only when this task minted it; V(null) otherwise,
+          including in check mode. Zendesk never shows it again, so store it now."
+      type: str
+    refresh_token:
+      description: The refresh token Zendesk returned with a minted token, if any (usually V(null) for tokens
+        minted by an admin).
+      type: str
+valid:
+  description: Whether the held O(full_token) was verified as working for this client and these scopes.
+  returned: when O(full_token) was given with O(state=present)
+  type: bool
+  sample: true
+revoked:
+  description: Ids of the tokens revoked by this task (in check mode, those that would be).
+  returned: always
+  type: list
+  elements: int
+  sample: [910000000001]
+orphans_revoked:
+  description:
+    - Ids of tokens that a lost creation answer left behind (nobody could hold them) and that were revoked before
+      minting again.
+  returned: always
+  type: list
+  elements: int
+  sample: []
+"""
+
+from ansible_collections.zendesk.oauth.plugins.module_utils._compare import token_view
+from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
+from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
+    ScopeError,
+    is_expired,
+    normalize_scopes,
+    parse_time,
+    same_scopes,
+)
+
+MAX_EXPIRY_MARGIN = 90 * 24 * 3600
+TOKEN_FIELDS = ("id", "client_id", "user_id", "scopes", "created_at", "used_at", "expires_at",
+                "refresh_token_expires_at")
+
+ARGUMENT_SPEC = {
+    "client_id": {"type": "int"},
+    "client_identifier": {"type": "str"},
+    "scopes": {"type": "list", "elements": "str"},
+    "full_token": {"type": "str", "no_log": True},
+    "token_id": {"type": "int"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "recreate": {"type": "str", "choices": ["never", "always"], "default": "never"},
+    "revoke_replaced": {"type": "bool", "default": True},
+    "expiry_margin": {"type": "int", "default": 0},
+}
+MUTUALLY_EXCLUSIVE = [("client_id", "client_identifier"), ("token_id", "full_token")]
+
+
+def metadata(token, minted=False):
+    """The token as returned: Zendesk's fields, plus its secrets only when this task minted it."""
+    shown = {field: token.get(field) for field in TOKEN_FIELDS}
+    shown["full_token"] = token.get("full_token") if minted else None
+    shown["refresh_token"] = token.get("refresh_token") if minted else None
+    return shown
+
+
+def check_input(zm):
+    params = zm.params
+    if params["scopes"] is not None:
+        try:
+            scopes, unknown = normalize_scopes(params["scopes"])
+        except ScopeError as exc:
+            zm.fail(str(exc))
+        if unknown:
+            zm.module.warn("scopes name resources Zendesk has not documented: %s. Zendesk adds scopes over time, so "
+                           "they are sent as given; a token with a scope Zendesk does not know is refused (403) "
+                           "when used." % ", ".join(unknown))
+        params["scopes"] = scopes
+    if not 0 <= params["expiry_margin"] <= MAX_EXPIRY_MARGIN:
+        zm.fail("expiry_margin=%s is out of range: give 0 to %d seconds" % (params["expiry_margin"], MAX_EXPIRY_MARGIN))
+    for name in ("client_id", "token_id"):
+        if params[name] is not None and params[name] <= 0:
+            zm.fail("%s=%s is not a Zendesk id: give the positive numeric id" % (name, params[name]))
+    if params["full_token"] is not None and not params["full_token"].strip():
+        zm.fail("full_token is empty: omit it, or give the token value you hold")
+    has_client = params["client_id"] is not None or params["client_identifier"] is not None
+    if params["state"] == "present":
+        if not has_client:
+            zm.fail("state=present needs client_id or client_identifier: the OAuth client to mint the token for")
+        if params["scopes"] is None:
+            zm.fail("state=present needs scopes, e.g. [read] or [tickets:read, users:write]")
+        if params["token_id"] is not None:
+            zm.fail("token_id is only used with state=absent; to keep a token you hold, give full_token")
+    elif not has_client and params["token_id"] is None and params["full_token"] is None:
+        zm.fail("state=absent needs token_id, full_token, or client_id/client_identifier (with optional scopes)")
+
+
+def resolve_client_id(zm):
+    params = zm.params
+    if params["client_id"] is not None:
+        return params["client_id"]
+    client = zm.api.find_client(params["client_identifier"])
+    if client is None:
+        zm.fail("no OAuth client has the identifier %r: create it first with zendesk.oauth.zendesk_oauth_client, or "
+                "check the identifier (it is the client's identifier, not its name)" % params["client_identifier"])
+    return client["id"]
+
+
+def why_unfit(token, client_id, scopes, now, margin):
+    """Why a token does not fit the wish, or None when it does."""
+    if token is None:
+        return "it is revoked, expired or unknown to Zendesk"
+    if token.get("client_id") != client_id:
+        return "it belongs to client %s, not %s" % (token.get("client_id"), client_id)
+    if not same_scopes(token.get("scopes"), scopes):
+        return "its scopes are %s, not %s" % (sorted(token.get("scopes") or []), sorted(scopes))
+    if is_expired(token, now, margin):
+        return "it expires at %s, within expiry_margin=%ss" % (token.get("expires_at"), margin)
+    return None
+
+
+def newest(tokens):
+    return max(tokens, key=lambda token: (parse_time(token.get("created_at")) or 0, token.get("id") or 0))
+
+
+def ensure_present(zm):
+    params = zm.params
+    scopes, margin = params["scopes"], params["expiry_margin"]
+    client_id = resolve_client_id(zm)
+    result = {"changed": False, "revoked": [], "orphans_revoked": []}
+    if params["full_token"] is not None:
+        held = zm.api.current_token(params["full_token"])
+        problem = why_unfit(held, client_id, scopes, zm.api.server_now(), margin)
+        result["valid"] = problem is None
+        if problem is None and params["recreate"] == "never":
+            result["token"] = metadata(held)
+            return result
+        if problem is not None:
+            zm.module.warn("The held token is replaced: %s." % problem)
+        # A working token of this client that is being replaced; a token of another client is none of ours.
+        replaced = [held] if held is not None and held.get("client_id") == client_id else []
+        known_ids = set(token["id"] for token in replaced)
+    else:
+        listed = list(zm.api.iter_tokens(client_id))
+        fitting = [token for token in listed if why_unfit(token, client_id, scopes, zm.api.server_now(), margin) is None]
+        if fitting and params["recreate"] == "never":
+            zm.module.warn("A token of this client with these scopes exists, but Zendesk never shows a token's value "
+                           "again: pass the token you hold as full_token to verify it, or use recreate: always to "
+                           "mint a new one.")
+            result["token"] = metadata(newest(fitting))
+            return result
+        replaced = fitting if params["recreate"] == "always" else []
+        known_ids = set(token.get("id") for token in listed)
+    to_revoke = [token["id"] for token in replaced] if params["revoke_replaced"] else []
+    result["changed"] = True
+    result["diff"] = {"before": {"tokens": [token_view(token) for token in replaced]},
+                      "after": {"tokens": [{"id": None, "client_id": client_id, "scopes": sorted(scopes)}]}}
+    if zm.check_mode:
+        result["token"] = dict({field: None for field in TOKEN_FIELDS}, client_id=client_id, scopes=scopes,
+                               full_token=None, refresh_token=None)
+        result["revoked"] = to_revoke
+        return result
+    minted, orphans = zm.api.create_token(client_id, scopes, known_ids=known_ids)
+    result["orphans_revoked"] = orphans
+    result["token"] = metadata(minted, minted=True)
+    result["diff"]["after"] = {"tokens": [token_view(minted)]}
+    result["revoked"] = [token_id for token_id in to_revoke if zm.api.revoke_token(token_id)]
+    return result
+
+
+def ensure_absent(zm):
+    params = zm.params
+    if params["token_id"] is not None:
+        found = zm.api.get_token(params["token_id"])
+        targets = [found] if found is not None else []
+    elif params["full_token"] is not None:
+        found = zm.api.current_token(params["full_token"])
+        targets = [found] if found is not None else []
+    else:
+        client_id = resolve_client_id(zm)
+        targets = [token for token in zm.api.iter_tokens(client_id)
+                   if params["scopes"] is None or same_scopes(token.get("scopes"), params["scopes"])]
+    result = {"changed": bool(targets), "token": None, "revoked": [], "orphans_revoked": []}
+    if targets:
+        result["diff"] = {"before": {"tokens": [token_view(token) for token in targets]}, "after": {"tokens": []}}
+    if zm.check_mode:
+        result["revoked"] = [token["id"] for token in targets]
+        return result
+    result["revoked"] = [token["id"] for token in targets if zm.api.revoke_token(token["id"])]
+    result["changed"] = bool(result["revoked"])
+    return result
+
+
+def work(zm):
+    check_input(zm)
+    if zm.params["state"] == "absent":
+        return ensure_absent(zm)
+    return ensure_present(zm)
+
+
+def main():
+    ZendeskModule(ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE).run(work)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zendesk.oauth collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The shared connection options: environment fallbacks and checks that run before any request."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from ansible_collections.zendesk.oauth.plugins.module_utils._connection import (
+    CONNECTION_ARGUMENT_SPEC,
+    ConnectionOptionError,
+    resolve_connection,
+)
+from ansible_collections.zendesk.oauth.plugins.module_utils._api import ZendeskClient
+
+
+def params(**given):
+    values = dict.fromkeys(CONNECTION_ARGUMENT_SPEC)
+    values.update(given)
+    return values
+
+
+BASIC = {"email": "admin@example.com", "api_token": "t0ken"}
+
+
+def test_subdomain_builds_zendesk_url_and_defaults_apply():
+    kwargs, warnings, secrets = resolve_connection(params(subdomain="acme", **BASIC), {})
+    assert kwargs["base_url"] == "https://acme.zendesk.com"
+    assert (kwargs["validate_certs"], kwargs["timeout"], kwargs["max_retries"], kwargs["max_retry_wait"]) == (
+        True, 30.0, 5, 300.0)
+    assert warnings == [] and secrets == []
+
+
+@pytest.mark.parametrize("subdomain, fragment", [
+    ("acme.zendesk.com", "Give only the first label"),
+    ("https://acme", "Give only the first label"),
+    ("-acme", "not starting or ending with a hyphen"),
+    ("Acme", "lowercase"),
+    ("a" * 64, "1-63"),
+])
+def test_malformed_subdomain_is_refused_with_the_fix(subdomain, fragment):
+    with pytest.raises(ConnectionOptionError, match="subdomain") as caught:
+        resolve_connection(params(subdomain=subdomain, **BASIC), {})
+    assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["acme.zendesk.com", "ftp://acme.zendesk.com", "https://", "https://h/?a=1",
+                                 "https://user:pw@acme.zendesk.com"])
+def test_malformed_url_is_refused(url):
+    with pytest.raises(ConnectionOptionError, match="url"):
+        resolve_connection(params(url=url, **BASIC), {})
+
+
+def test_url_keeps_path_without_trailing_slash_and_warns_for_remote_http():
+    kwargs, warnings, dummy = resolve_connection(params(url="http://proxy.example:8080/zd/", **BASIC), {})
+    assert kwargs["base_url"] == "http://proxy.example:8080/zd"
+    assert any("unencrypted" in w for w in warnings)
+    kwargs, warnings, dummy = resolve_connection(params(url="http://127.0.0.1:8080", **BASIC), {})
+    assert warnings == []
+
+
+def test_subdomain_and_url_together_are_refused():
+    with pytest.raises(ConnectionOptionError, match="mutually exclusive"):
+        resolve_connection(params(subdomain="acme", url="https://acme.zendesk.com", **BASIC), {})
+
+
+@pytest.mark.parametrize("given, fragment", [
+    ({}, "no credentials"),
+    ({"email": "admin@example.com"}, "email needs api_token"),
+    ({"api_token": "x"}, "api_token needs email"),
+    ({"email": "admin", "api_token": "x"}, "not an email address"),
+    ({"email": "admin@example.com", "api_token": "x", "oauth_token": "y"}, "not both"),
+])
+def test_exactly_one_auth_method(given, fragment):
+    with pytest.raises(ConnectionOptionError, match=fragment):
+        resolve_connection(params(subdomain="acme", **given), {})
+
+
+@pytest.mark.parametrize("given, fragment", [
+    ({"timeout": 0}, "timeout=0"), ({"timeout": -1}, "timeout"), ({"timeout": 100000}, "timeout"),
+    ({"max_retries": -1}, "max_retries"), ({"max_retries": 1000}, "max_retries"),
+    ({"max_retry_wait": -5}, "max_retry_wait"), ({"max_retry_wait": 10 ** 6}, "max_retry_wait"),
+    ({"ca_path": "/ca.pem", "validate_certs": False}, "ca_path"),
+])
+def test_limits_are_checked(given, fragment):
+    with pytest.raises(ConnectionOptionError, match=fragment):
+        resolve_connection(params(subdomain="acme", **dict(BASIC, **given)), {})
+
+
+def test_environment_fills_what_the_task_leaves_out_and_its_secrets_are_reported():
+    env = {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_OAUTH_TOKEN": "env-bearer", "ZENDESK_TIMEOUT": "12",
+           "ZENDESK_VALIDATE_CERTS": "no", "ZENDESK_MAX_RETRIES": "2"}
+    kwargs, warnings, secrets = resolve_connection(params(), env)
+    assert kwargs["base_url"] == "https://acme.zendesk.com"
+    assert kwargs["oauth_token"] == "env-bearer" and secrets == ["env-bearer"]
+    assert (kwargs["timeout"], kwargs["validate_certs"], kwargs["max_retries"]) == (12.0, False, 2)
+    assert any("validate_certs is false" in w for w in warnings)
+
+
+def test_task_values_replace_a_whole_group_from_the_environment():
+    """AWX injects ZENDESK_* for one account; a task naming url and a bearer token must not be mixed with them."""
+    env = {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "admin@example.com", "ZENDESK_API_TOKEN": "env-token"}
+    kwargs, dummy, secrets = resolve_connection(params(url="http://127.0.0.1:9", oauth_token="task-bearer"), env)
+    assert kwargs["base_url"] == "http://127.0.0.1:9"
+    assert kwargs["email"] is None and kwargs["api_token"] is None and secrets == []
+
+
+def test_bad_environment_values_name_the_variable():
+    with pytest.raises(ConnectionOptionError, match="ZENDESK_VALIDATE_CERTS"):
+        resolve_connection(params(subdomain="acme", **BASIC), {"ZENDESK_VALIDATE_CERTS": "maybe"})
+    with pytest.raises(ConnectionOptionError, match="ZENDESK_TIMEOUT"):
+        resolve_connection(params(subdomain="acme", **BASIC), {"ZENDESK_TIMEOUT": "soon"})
+
+
+def test_client_sends_basic_token_auth_or_bearer():
+    basic = ZendeskClient("https://acme.zendesk.com", email="admin@example.com", api_token="abc")
+    expected = base64.b64encode(b"admin@example.com/token:abc").decode("ascii")
+    assert basic.session.headers["Authorization"] == "Basic " + expected
+    bearer = ZendeskClient("https://acme.zendesk.com", oauth_token="xyz")
+    assert bearer.session.headers["Authorization"] == "Bearer xyz"
+    assert bearer.session.verify is True
+    assert ZendeskClient("https://a", oauth_token="x", ca_path="/ca.pem").session.verify == "/ca.pem"
+    assert ZendeskClient("https://a", oauth_token="x", validate_certs=False).session.verify is False
