@@ -1,0 +1,217 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zendesk.oauth collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The shared API client against the running simulator: auth, retries, pagination, errors, lost answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.zendesk.oauth.plugins.module_utils._api import (
+    ZendeskAmbiguousError,
+    ZendeskClient,
+    ZendeskError,
+)
+from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
+    ADOPTED_AFTER_LOST_RESPONSE,
+    ADOPTED_CONCURRENT,
+    CREATED,
+    OAuthAPI,
+)
+
+from .conftest import ADMIN, AGENT
+
+
+class Recorder(object):
+    """An injected sleep: records the waits instead of taking them."""
+
+    def __init__(self):
+        self.waits = []
+
+    def __call__(self, seconds):
+        self.waits.append(seconds)
+
+
+def client_for(sim, sleep=None, **options):
+    credentials = options.pop("credentials", ADMIN)
+    warnings = options.pop("warnings", [])
+    return ZendeskClient(sim.url, sleep=sleep or Recorder(), warn=warnings.append, rng=lambda: 1.0,
+                         **dict(credentials, **options))
+
+
+def log(sim, method=None):
+    entries = sim.control.requests()["requests"]
+    return [e for e in entries if method is None or e["method"] == method]
+
+
+def test_basic_token_auth_is_accepted_and_logged(sim):
+    body = client_for(sim).get("/api/v2/users/me")
+    assert body["user"]["email"] == "admin@example.com"
+    assert [(e["method"], e["path"], e["status"], e["auth"]) for e in log(sim)] == [
+        ("GET", "/api/v2/users/me", 200, "basic")]
+
+
+def test_bearer_auth_and_a_held_token_checked_per_request(sim):
+    api = OAuthAPI(client_for(sim))
+    made = api.create_client({"identifier": "app", "name": "App", "kind": "confidential"})[0]
+    token, orphans = api.create_token(made["id"], ["read", "users:read"])
+    assert orphans == [] and len(token["full_token"]) > 10 and token["token"] == token["full_token"][:10]
+    bearer = ZendeskClient(sim.url, oauth_token=token["full_token"], sleep=Recorder())
+    assert bearer.get("/api/v2/users/me")["user"]["id"] == token["user_id"]
+    assert api.current_token(token["full_token"])["id"] == token["id"]
+    assert api.revoke_token(token["id"]) is True
+    assert api.current_token(token["full_token"]) is None
+    assert api.revoke_token(token["id"]) is False
+
+
+def test_wrong_credentials_give_401_with_what_to_check(sim):
+    with pytest.raises(ZendeskError) as caught:
+        client_for(sim, credentials={"email": "admin@example.com", "api_token": "wrong"}).get("/api/v2/oauth/clients")
+    assert caught.value.status == 401
+    assert "GET /api/v2/oauth/clients" in str(caught.value) and "api_token" in str(caught.value)
+
+
+def test_non_admin_gets_403_saying_admin_is_needed(sim):
+    with pytest.raises(ZendeskError) as caught:
+        OAuthAPI(client_for(sim, credentials=AGENT)).create_client({"identifier": "x", "name": "X"})
+    assert caught.value.status == 403 and "admin" in str(caught.value)
+    assert sim.control.state()["clients"] == []
+
+
+def test_validation_error_names_the_field(sim):
+    api = OAuthAPI(client_for(sim))
+    with pytest.raises(ZendeskError) as caught:
+        api.client.post("/api/v2/oauth/clients", json={"client": {"identifier": "x", "name": ""}})
+    assert caught.value.status == 422 and caught.value.error == "RecordInvalid"
+    assert "name" in str(caught.value)
+
+
+def test_missing_record_is_404_and_none_from_the_resources(sim):
+    api = OAuthAPI(client_for(sim))
+    assert api.get_client(123) is None and api.get_token(456) is None
+    assert api.delete_client(123) is False
+    with pytest.raises(ZendeskError) as caught:
+        api.client.get("/api/v2/oauth/clients/123")
+    assert caught.value.status == 404 and caught.value.error == "RecordNotFound"
+
+
+def test_pagination_walks_every_page_once(sim):
+    sim.control.seed(clients=250, prefix="bulk")
+    sim.control.clear_requests()
+    identifiers = [c["identifier"] for c in OAuthAPI(client_for(sim)).iter_clients()]
+    assert len(identifiers) == 250 and len(set(identifiers)) == 250
+    gets = log(sim, "GET")
+    assert len(gets) == 3 and all(e["status"] == 200 for e in gets)
+
+
+def test_lookup_by_identifier_stops_at_the_page_that_has_it(sim):
+    sim.control.seed(clients=250, prefix="bulk")
+    sim.control.clear_requests()
+    api = OAuthAPI(client_for(sim))
+    first = sim.control.state()["clients"][0]["identifier"]
+    assert api.find_client(first)["identifier"] == first
+    assert len(log(sim)) == 1
+    sim.control.clear_requests()
+    assert api.find_client("missing") is None
+    assert len(log(sim)) == 3
+
+
+def test_retry_after_is_honoured_through_the_injected_clock(sim):
+    sim.control.queue_faults([{"method": "GET", "path": "/api/v2/users/me", "fault": "429", "retry_after": 7}])
+    sleep, warnings = Recorder(), []
+    assert client_for(sim, sleep=sleep, warnings=warnings).get("/api/v2/users/me")["user"]["id"]
+    assert sleep.waits == [7.0]
+    assert [e["status"] for e in log(sim)] == [429, 200]
+    assert "429" in warnings[0] and "7.0s" in warnings[0]
+
+
+def test_rate_limit_wait_beyond_the_bound_fails_clearly_without_waiting(sim):
+    sim.control.queue_faults([{"method": "GET", "path": "/api/v2/users/me", "fault": "429", "retry_after": 120}])
+    sleep = Recorder()
+    with pytest.raises(ZendeskError) as caught:
+        client_for(sim, sleep=sleep, max_retry_wait=60).get("/api/v2/users/me")
+    assert caught.value.status == 429 and "max_retry_wait=60" in str(caught.value)
+    assert sleep.waits == [] and len(log(sim)) == 1
+
+
+def test_server_errors_on_get_are_retried_with_capped_backoff(sim):
+    sim.control.queue_faults([{"method": "GET", "path": "/api/v2/users/me", "fault": "503", "count": 2}])
+    sleep = Recorder()
+    client_for(sim, sleep=sleep).get("/api/v2/users/me")
+    assert [e["status"] for e in log(sim)] == [503, 503, 200]
+    assert sleep.waits == [1.0, 2.0]  # rng pinned to 1.0: base 1 s doubling, full step
+
+
+def test_retries_stop_at_max_retries(sim):
+    sim.control.queue_faults([{"method": "GET", "path": "/api/v2/users/me", "fault": "500", "count": 5}])
+    with pytest.raises(ZendeskError) as caught:
+        client_for(sim, max_retries=2).get("/api/v2/users/me")
+    assert caught.value.status == 500 and "max_retries=2" in str(caught.value)
+    assert len(log(sim)) == 3
+
+
+def test_dropped_connection_on_get_is_retried(sim):
+    sim.control.queue_faults([{"method": "GET", "path": "/api/v2/oauth/clients", "fault": "drop"}])
+    assert list(OAuthAPI(client_for(sim)).iter_clients()) == []
+    assert len(log(sim, "GET")) == 2
+
+
+@pytest.mark.parametrize("fault", ["drop", "500", "ambiguous"])
+def test_a_post_is_never_resent_blindly(sim, fault):
+    sim.control.queue_faults([{"method": "POST", "path": "/api/v2/oauth/clients", "fault": fault}])
+    with pytest.raises(ZendeskAmbiguousError):
+        client_for(sim).post("/api/v2/oauth/clients", json={"client": {"identifier": "app", "name": "App"}})
+    assert len(log(sim, "POST")) == 1
+
+
+def test_lost_create_answer_adopts_the_client_made(sim):
+    sim.control.queue_faults([{"method": "POST", "path": "/api/v2/oauth/clients", "fault": "ambiguous"}])
+    client, outcome = OAuthAPI(client_for(sim)).create_client({"identifier": "app", "name": "App"})
+    assert outcome == ADOPTED_AFTER_LOST_RESPONSE and client["identifier"] == "app"
+    assert [c["identifier"] for c in sim.control.state()["clients"]] == ["app"]
+    assert len(log(sim, "POST")) == 1
+
+
+def test_create_that_did_not_land_is_sent_again(sim):
+    sim.control.queue_faults([{"method": "POST", "path": "/api/v2/oauth/clients", "fault": "drop"}])
+    client, outcome = OAuthAPI(client_for(sim)).create_client({"identifier": "app", "name": "App"})
+    assert outcome == CREATED and len(client["secret"]) > 20
+    assert len(sim.control.state()["clients"]) == 1 and len(log(sim, "POST")) == 2
+
+
+def test_duplicate_from_a_concurrent_run_is_adopted(sim):
+    api = OAuthAPI(client_for(sim))
+    api.client.post("/api/v2/oauth/clients", json={"client": {"identifier": "app", "name": "App"}})
+    client, outcome = api.create_client({"identifier": "app", "name": "App"})
+    assert outcome == ADOPTED_CONCURRENT and len(sim.control.state()["clients"]) == 1
+
+
+def test_lost_token_answer_revokes_the_orphan_and_mints_one_token(sim):
+    api = OAuthAPI(client_for(sim))
+    made = api.create_client({"identifier": "app", "name": "App"})[0]
+    sim.control.queue_faults([{"method": "POST", "path": "/api/v2/oauth/tokens", "fault": "ambiguous"}])
+    token, orphans = api.create_token(made["id"], ["read"])
+    state = sim.control.state()
+    assert [t["id"] for t in state["tokens"]] == [token["id"]]
+    assert [t["id"] for t in state["revoked_tokens"]] == orphans and len(orphans) == 1
+    assert state["tokens"][0]["full_token"] == token["full_token"]
+
+
+def test_lost_token_answer_with_several_candidates_stops_and_names_them(sim):
+    api = OAuthAPI(client_for(sim))
+    made = api.create_client({"identifier": "app", "name": "App"})[0]
+    other = api.create_token(made["id"], ["read"])[0]
+    sim.control.queue_faults([{"method": "POST", "path": "/api/v2/oauth/tokens", "fault": "ambiguous"}])
+    fresh = OAuthAPI(client_for(sim))  # knows no server time: every token with these scopes is a candidate
+    with pytest.raises(ZendeskError) as caught:
+        fresh.create_token(made["id"], ["read"])
+    assert str(other["id"]) in str(caught.value) and "Revoke" in str(caught.value)
+    assert len(sim.control.state()["tokens"]) == 2  # nothing revoked on a guess
+
+
+def test_next_links_are_followed_on_the_configured_base_url_only():
+    client = ZendeskClient("https://proxy.example/zd", oauth_token="x")
+    assert client._url_for("https://acme.zendesk.com/api/v2/oauth/clients?page%5Bafter%5D=abc") == (
+        "https://proxy.example/zd/api/v2/oauth/clients?page%5Bafter%5D=abc")
+    assert client._url_for("https://proxy.example/zd/api/v2/x") == "https://proxy.example/zd/api/v2/x"
