@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.zendesk.oauth.tests.simulator import Simulator
-
-ADMIN = {"email": "admin@example.com", "api_token": "sim-admin-api-token-0123456789abcdef"}
-AGENT = {"email": "agent@example.com", "api_token": "sim-agent-api-token-0123456789abcdef"}
+from ansible_collections.zendesk.oauth.tests.simulator import Simulator, SimulatorControl
 
 
 @pytest.fixture(scope="session")
@@ -25,10 +22,6 @@ def running_simulator():
 @pytest.fixture
 def sim(running_simulator):
     """The simulator, reset: no clients, no tokens, empty request log, default config."""
-    control = running_simulator.control if hasattr(running_simulator, "control") else None
-    if control is None:
-        from ansible_collections.zendesk.oauth.tests.simulator import SimulatorControl
-        control = SimulatorControl(running_simulator.url)
-        running_simulator.control = control
-    control.reset()
+    running_simulator.control = SimulatorControl(running_simulator.url)
+    running_simulator.control.reset()
     return running_simulator
