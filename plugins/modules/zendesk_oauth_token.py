@@ -340,6 +340,9 @@ def ensure_present(zm):
         # A working token of this client that is being replaced; a token of another client is none of ours.
         replaced = [held] if held is not None and held.get("client_id") == client_id else []
         known_ids = set(token["id"] for token in replaced)
+    elif params["recreate"] == "always" and not params["revoke_replaced"]:
+        # Nothing to keep and nothing to revoke: minting needs no list (a first bootstrap stays at the floor).
+        replaced, known_ids = [], set()
     else:
         listed = list(zm.api.iter_tokens(client_id))
         fitting = [token for token in listed if why_unfit(token, client_id, scopes, zm.api.server_now(), margin) is None]
