@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Zendesk REST endpoints under ``/api/v2``: OAuth clients (reference §1), OAuth tokens (§2),
-global clients (read-only, always empty) and ``users/me``.
+global clients (read-only; present only when seeded through ``/_sim/seed``) and ``users/me``.
 
 Each handler runs with ``state.lock`` held and returns a Response or raises ApiError.
 """
@@ -13,8 +13,8 @@ from urllib.parse import urlparse
 from .auth import authenticate, require_admin, require_scope
 from .messages import ApiError, NOT_FOUND, Response, field_error, record_invalid
 from .pagination import paginate
-from .state import new_secret
-from .views import client_json, token_json, user_json
+from .state import iso, new_secret
+from .views import client_json, global_client_json, token_json, user_json
 
 CLIENT_KINDS = ("public", "confidential")
 MAX_TEXT_LENGTH = 255
@@ -189,21 +189,35 @@ def generate_secret(state, request, client_id):
     return Response(200, {"client": _render_client(state, request, full_secret=True)(client)})
 
 
-# ---------------------------------------------------------------------- global clients (none here)
+# ---------------------------------------------------------------------- global clients (read-only)
 def list_global_clients(state, request):
     _principal(state, request)
-    return Response(200, paginate(request, [], "global_clients", state.config, dict))
+    return Response(200, paginate(request, state.global_clients.values(), "global_clients", state.config, global_client_json))
 
 
 def show_global_client(state, request, global_client_id):
     _principal(state, request)
-    del global_client_id
-    raise ApiError(404, NOT_FOUND)
+    record = state.global_clients.get(_record_id(global_client_id))
+    if record is None:
+        raise ApiError(404, NOT_FOUND)
+    return Response(200, {"global_client": global_client_json(record)})
 
 
 def global_token_summary(state, request):
+    """Per global client: how many of this account's tokens it holds and when one was last used."""
     _principal(state, request)
-    return Response(200, paginate(request, [], "global_clients", state.config, dict))
+    include_expired = (request.param("include_expired") or "").lower() in TRUE_VALUES
+    records = list(state.global_clients.values())
+    if request.has_param("global_client_id"):
+        records = [r for r in records if r["id"] == _record_id(request.param("global_client_id"))]
+
+    def summary(record):
+        tokens = [t for t in state.tokens.values()
+                  if t.get("global_client_id") == record["id"] and (include_expired or not state.is_expired(t))]
+        used = [t["used_at"] for t in tokens if t["used_at"] is not None]
+        return {"id": record["id"], "last_used_at": iso(max(used)) if used else None, "tokens_count": len(tokens)}
+
+    return Response(200, paginate(request, records, "global_clients", state.config, summary))
 
 
 # ---------------------------------------------------------------------- tokens
@@ -233,7 +247,8 @@ def list_tokens(state, request):
         wanted = _record_id(request.param("client_id"))
         tokens = [t for t in tokens if t["client_id"] == wanted]
     if request.has_param("global_client_id"):
-        tokens = []  # no global clients in this account
+        wanted = _record_id(request.param("global_client_id"))
+        tokens = [t for t in tokens if t.get("global_client_id") == wanted]
     return Response(200, paginate(request, tokens, "tokens", state.config, _render_token(request)))
 
 

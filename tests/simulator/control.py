@@ -13,7 +13,7 @@ from .config import ConfigError, merge_config
 from .faults import FaultSpecError
 from .messages import ApiError, Response
 from .state import ADMIN, CODE_LIFETIME, iso
-from .views import state_client, state_token, state_user
+from .views import global_client_json, state_client, state_token, state_user
 
 
 def _bad(message):
@@ -35,6 +35,7 @@ def show_state(app, request):
         "clients": [state_client(c, base) for c in sorted(state.clients.values(), key=lambda r: r["id"])],
         "tokens": [state_token(t, base, state.is_expired(t)) for t in sorted(state.tokens.values(), key=lambda r: r["id"])],
         "revoked_tokens": [state_token(t, base, False) for t in state.revoked_tokens],
+        "global_clients": [global_client_json(g) for g in sorted(state.global_clients.values(), key=lambda r: r["id"])],
         "counters": {"next_client_id": state.next_client_id, "next_token_id": state.next_token_id},
         "clock": iso(state.clock.now()),
     })
@@ -112,28 +113,36 @@ def _seed_count(state, count, prefix, kind, user_id):
 def _seed_token(state, spec, default_client):
     if not isinstance(spec, dict):
         raise _bad("each token must be an object")
-    client = None
     if spec.get("client_identifier"):
         client = state.client_by_identifier(spec["client_identifier"])
     elif spec.get("client_id") is not None:
         client = state.clients.get(spec["client_id"])
+    elif spec.get("global_client_id") is not None:
+        client = None
     else:
         client = default_client
-    if client is None:
-        raise _bad("token seed needs an existing client_id or client_identifier")
-    user_id = spec.get("user_id", client["user_id"])
+    global_client_id = spec.get("global_client_id")
+    if global_client_id is not None and global_client_id not in state.global_clients:
+        raise _bad("unknown global_client_id %r" % (global_client_id,))
+    if client is None and global_client_id is None:
+        raise _bad("token seed needs an existing client_id, client_identifier or global_client_id")
+    user_id = spec.get("user_id", client["user_id"] if client else ADMIN["id"])
     if user_id not in state.users:
         raise _bad("unknown user_id %r" % (user_id,))
-    return state.add_token(user_id, client["id"], spec.get("scopes", ["read"]), expires_in=spec.get("expires_in"),
+    client_id = client["id"] if client else global_client_id
+    return state.add_token(user_id, client_id, spec.get("scopes", ["read"]), expires_in=spec.get("expires_in"),
                            refresh_expires_in=spec.get("refresh_token_expires_in"),
-                           with_refresh=bool(spec.get("refresh_token")), source="seed", full_token=spec.get("full_token"))
+                           with_refresh=bool(spec.get("refresh_token")), source="seed", full_token=spec.get("full_token"),
+                           global_client_id=spec.get("global_client_id"))
 
 
 def seed(app, request):
     """Bulk records, fast: ``clients`` is a count (``prefix``-00001, ...) or a list of client objects
     (any writable field plus an optional ``secret``); ``tokens_per_client`` adds tokens to each new
     client; ``tokens`` is a list of ``{client_id | client_identifier, user_id, scopes, expires_in,
-    refresh_token: bool, refresh_token_expires_in, full_token}``."""
+    refresh_token: bool, refresh_token_expires_in, full_token, global_client_id}``; ``global_clients``
+    is a list of global client objects (``id``, ``name``, ``identifier``, ``company``, ``description``,
+    ``kind``, ``logo_url``) authorised by this account."""
     state = app.state
     body = _body(request)
     clients_spec = body.get("clients", 0)
@@ -152,6 +161,11 @@ def seed(app, request):
         clients = _seed_count(state, clients_spec, str(body.get("prefix", "bulk")), kind, user_id)
     else:
         raise _bad("clients must be a count or a list of client objects")
+    global_clients = []
+    for spec in body.get("global_clients", []):
+        if not isinstance(spec, dict):
+            raise _bad("each global client must be an object")
+        global_clients.append(state.add_global_client(spec))
     tokens = []
     per_client = body.get("tokens_per_client", 0)
     scopes = body.get("scopes", ["read"])
@@ -166,6 +180,7 @@ def seed(app, request):
         "token_ids": [t["id"] for t in tokens],
         "clients": [state_client(c, base) for c in clients],
         "tokens": [state_token(t, base, state.is_expired(t)) for t in tokens],
+        "global_clients": [global_client_json(g) for g in global_clients],
     })
 
 

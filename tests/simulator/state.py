@@ -20,6 +20,7 @@ from .config import default_config, merge_config
 
 FIRST_CLIENT_ID = 900000000001
 FIRST_TOKEN_ID = 910000000001
+FIRST_GLOBAL_CLIENT_ID = 920000000001
 CODE_LIFETIME = 120
 STATE_FORMAT = 1
 
@@ -84,6 +85,7 @@ class State:
         self.tokens = {}
         self.revoked_tokens = []
         self.codes = {}
+        self.global_clients = {}
         self.next_client_id = FIRST_CLIENT_ID
         self.next_token_id = FIRST_TOKEN_ID
         self.requests = []
@@ -116,6 +118,7 @@ class State:
             self.tokens = {}
             self.revoked_tokens = []
             self.codes = {}
+            self.global_clients = {}
             self.next_client_id = FIRST_CLIENT_ID
             self.next_token_id = FIRST_TOKEN_ID
             self.requests = []
@@ -138,6 +141,7 @@ class State:
             "tokens": sorted(self.tokens.values(), key=lambda r: r["id"]),
             "revoked_tokens": self.revoked_tokens,
             "codes": list(self.codes.values()),
+            "global_clients": sorted(self.global_clients.values(), key=lambda r: r["id"]),
         }
 
     def load(self, path):
@@ -155,6 +159,7 @@ class State:
             self.tokens = dict((r["id"], r) for r in data["tokens"])
             self.revoked_tokens = list(data.get("revoked_tokens", []))
             self.codes = dict((r["code"], r) for r in data.get("codes", []))
+            self.global_clients = dict((r["id"], r) for r in data.get("global_clients", []))
 
     def save_if_dirty(self):
         """Write the state file (atomically: temp file + os.replace) if something changed."""
@@ -224,9 +229,21 @@ class State:
             del self.codes[code["code"]]
         self.mark_dirty()
 
+    # ------------------------------------------------------------------ global clients (seeded only)
+    def add_global_client(self, fields):
+        """A global client authorised by this account (Zendesk creates these, never the account)."""
+        record_id = fields.get("id") or max([FIRST_GLOBAL_CLIENT_ID - 1] + list(self.global_clients)) + 1
+        record = {"id": record_id}
+        for key in ("name", "identifier", "company", "description", "logo_url"):
+            record[key] = fields.get(key)
+        record["kind"] = fields.get("kind", "public")
+        self.global_clients[record_id] = record
+        self.mark_dirty()
+        return record
+
     # ------------------------------------------------------------------ tokens
     def add_token(self, user_id, client_id, scopes, expires_in=None, refresh_expires_in=None,
-                  with_refresh=False, source="api", full_token=None):
+                  with_refresh=False, source="api", full_token=None, global_client_id=None):
         now = self.clock.now_int()
         record = {
             "id": self.next_token_id,
@@ -241,6 +258,7 @@ class State:
             "refresh_token_expires_at": (now + int(refresh_expires_in)
                                          if with_refresh and refresh_expires_in is not None else None),
             "source": source,
+            "global_client_id": global_client_id,
         }
         self.next_token_id += 1
         self.tokens[record["id"]] = record

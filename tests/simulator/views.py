@@ -67,6 +67,10 @@ def token_json(record, base_url, full_token=False):
     return body
 
 
+def global_client_json(record):
+    return dict((key, record[key]) for key in ("id", "name", "identifier", "company", "description", "kind", "logo_url"))
+
+
 def user_json(record, base_url):
     return {
         "url": "%s/api/v2/users/%d.json" % (base_url, record["id"]),
@@ -90,6 +94,7 @@ def state_token(record, base_url, expired):
     body = token_json(record, base_url, full_token=True)
     body["refresh_token"] = record["refresh_token"]
     body["source"] = record.get("source", "api")
+    body["global_client_id"] = record.get("global_client_id")
     body["expired"] = expired
     if "revoked_at" in record:
         body["revoked_at"] = iso(record["revoked_at"])

@@ -230,13 +230,26 @@ def test_my_clients_lists_only_the_callers_clients(sim, admin_session):
     assert listed["count"] == 1
 
 
-def test_global_clients_are_empty_and_read_only(sim, admin_session):
+def test_global_clients_are_read_only_and_seedable(sim, admin_session):
     listed = admin_session.get(sim.url + "/api/v2/oauth/global_clients.json")
     assert listed.status_code == 200 and listed.json()["global_clients"] == []
     summary = admin_session.get(sim.url + "/api/v2/oauth/global_clients/token_summary")
     assert summary.status_code == 200 and summary.json()["global_clients"] == []
     assert admin_session.get(sim.url + "/api/v2/oauth/global_clients/223443").status_code == 404
     assert admin_session.post(sim.url + "/api/v2/oauth/global_clients", json={}).status_code == 404
+
+    seeded = sim.control.seed(global_clients=[{"id": 223443, "name": "Stats Widget", "identifier": "stats_widget",
+                                               "company": "Zendesk", "kind": "public"}, {"name": "Other"}],
+                              tokens=[{"global_client_id": 223443, "user_id": AGENT["id"]}, {"global_client_id": 223443}])
+    assert [g["id"] for g in seeded["global_clients"]] == [223443, 920000000001]
+    shown = admin_session.get(sim.url + "/api/v2/oauth/global_clients/223443.json").json()["global_client"]
+    assert shown == {"id": 223443, "name": "Stats Widget", "identifier": "stats_widget", "company": "Zendesk",
+                     "description": None, "kind": "public", "logo_url": None}
+    assert len(admin_session.get(sim.url + "/api/v2/oauth/global_clients").json()["global_clients"]) == 2
+    summary = admin_session.get(sim.url + "/api/v2/oauth/global_clients/token_summary?global_client_id=223443").json()
+    assert summary["global_clients"] == [{"id": 223443, "last_used_at": None, "tokens_count": 2}]
+    tokens = admin_session.get(sim.url + TOKENS + "?all=true&global_client_id=223443").json()["tokens"]
+    assert [t["id"] for t in tokens] == seeded["token_ids"]
 
 
 # ---------------------------------------------------------------------- authentication and permissions
