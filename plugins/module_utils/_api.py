@@ -36,6 +36,7 @@ USER_AGENT = "zendesk.oauth-ansible-collection/0.1.0"
 # Methods a retry cannot duplicate: sending them twice leaves the same state as once.
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE"))
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
+AMBIGUOUS_HINT = "The write may have been applied; the state is re-read before anything is sent again"
 DEFAULT_RETRY_AFTER = 10  # seconds, when a 429 carries no Retry-After (Zendesk's Ruby client does the same)
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
@@ -239,53 +240,51 @@ class ZendeskClient(object):
         attempt = 0
         while True:
             attempt += 1
-            try:
-                self.request_count += 1
-                response = self.session.request(method, url, params=params, json=json, headers=headers,
-                                                timeout=self.timeout)
-            except requests.exceptions.SSLError as exc:
-                raise ZendeskError(
-                    "TLS verification failed for %s: %s" % (self.base_url, _short(exc)), method=method, path=display,
-                    hint="Give ca_path the CA bundle that signed the server certificate, or (insecure) "
-                         "validate_certs: false")
-            except requests.exceptions.ConnectTimeout:
-                reason, sent = "connection timed out after %ss" % self.timeout, False
-            except requests.exceptions.ReadTimeout:
-                reason, sent = "no answer within timeout=%ss" % self.timeout, True
-            except requests.exceptions.ConnectionError as exc:
-                reason, sent = "connection failed: %s" % _short(exc), not _never_connected(exc)
-            except requests.exceptions.RequestException as exc:
-                raise ZendeskError("request failed: %s" % _short(exc), method=method, path=display)
-            else:
-                self._note_server_time(response)
-                status = response.status_code
-                body = _parse_body(response)
-                if status in ok_statuses:
-                    return status, body
-                if status not in RETRY_STATUSES:
-                    raise error_from_response(status, body, method, display)
-                if status != 429 and method not in IDEMPOTENT_METHODS:
-                    err = error_from_response(status, body, method, display)
-                    raise ZendeskAmbiguousError(err.message, status=status, error=err.error,
-                                                description=err.description, details=err.details,
-                                                method=method, path=display,
-                                                hint="The write may have been applied; the state is re-read "
-                                                     "before anything is sent again")
-                wait = parse_retry_after(response.headers.get("Retry-After"))
-                if wait is None:
-                    wait = DEFAULT_RETRY_AFTER if status == 429 else self.backoff(attempt)
-                self.before_retry(attempt, wait, "%s %s" % (status, "rate limited" if status == 429 else
-                                                             "server error"),
-                                   lambda: error_from_response(status, body, method, display))
+            response, reason, sent = self._send(method, url, display, params, json, headers)
+            if response is None:  # a transport failure
+                if sent and method not in IDEMPOTENT_METHODS:
+                    raise ZendeskAmbiguousError(reason, method=method, path=display, hint=AMBIGUOUS_HINT)
+                self.before_retry(attempt, self.backoff(attempt), reason, lambda: ZendeskError(
+                    reason, method=method, path=display, hint="Check url/subdomain, the network and timeout"))
                 continue
-            # a transport failure
-            if sent and method not in IDEMPOTENT_METHODS:
-                raise ZendeskAmbiguousError(
-                    reason, method=method, path=display,
-                    hint="The write may have been applied; the state is re-read before anything is sent again")
-            self.before_retry(attempt, self.backoff(attempt), reason,
-                               lambda: ZendeskError(reason, method=method, path=display,
-                                                    hint="Check url/subdomain, the network and timeout"))
+            status = response.status_code
+            body = _parse_body(response)
+            if status in ok_statuses:
+                return status, body
+            error = error_from_response(status, body, method, display)
+            if status not in RETRY_STATUSES:
+                raise error
+            if status != 429 and method not in IDEMPOTENT_METHODS:
+                raise ZendeskAmbiguousError(error.message, status=status, error=error.error,
+                                            description=error.description, details=error.details,
+                                            method=method, path=display, hint=AMBIGUOUS_HINT)
+            wait = parse_retry_after(response.headers.get("Retry-After"))
+            if wait is None:
+                wait = DEFAULT_RETRY_AFTER if status == 429 else self.backoff(attempt)
+            label = "%s %s" % (status, "rate limited" if status == 429 else "server error")
+            self.before_retry(attempt, wait, label, lambda err=error: err)
+
+    def _send(self, method, url, display, params, json, headers):
+        """One HTTP exchange: (response, None, None), or (None, reason, whether the request may have been sent)."""
+        self.request_count += 1
+        try:
+            response = self.session.request(method, url, params=params, json=json, headers=headers,
+                                            timeout=self.timeout)
+        except requests.exceptions.SSLError as exc:
+            raise ZendeskError(
+                "TLS verification failed for %s: %s" % (self.base_url, _short(exc)), method=method, path=display,
+                hint="Give ca_path the CA bundle that signed the server certificate, or (insecure) "
+                     "validate_certs: false")
+        except requests.exceptions.ConnectTimeout:
+            return None, "connection timed out after %ss" % self.timeout, False
+        except requests.exceptions.ReadTimeout:
+            return None, "no answer within timeout=%ss" % self.timeout, True
+        except requests.exceptions.ConnectionError as exc:
+            return None, "connection failed: %s" % _short(exc), not _never_connected(exc)
+        except requests.exceptions.RequestException as exc:
+            raise ZendeskError("request failed: %s" % _short(exc), method=method, path=display)
+        self._note_server_time(response)
+        return response, None, None
 
     def backoff(self, attempt):
         """Capped exponential backoff with jitter (half to full of the step)."""
@@ -305,8 +304,8 @@ class ZendeskClient(object):
                         + "Waiting %.0fs more would exceed max_retry_wait=%ss (already waited %.0fs); raise "
                           "max_retry_wait to wait longer" % (wait, self.max_retry_wait, self.waited))
             raise err
-        self._warn("Zendesk API: %s; retrying in %.1fs (attempt %d of %d)" % (reason, wait, attempt + 1,
-                                                                               self.max_retries + 1))
+        self._warn("Zendesk API: %s; retrying in %.1fs (attempt %d of %d)"
+                   % (reason, wait, attempt + 1, self.max_retries + 1))
         self.waited += wait
         self._sleep(wait)
 
@@ -342,8 +341,7 @@ class ZendeskClient(object):
         next_path, seen = path, set()
         while next_path:
             body = self.request("GET", next_path, params=query)[1] or {}
-            for record in body.get(key) or []:
-                yield record
+            yield from body.get(key) or []
             meta = body.get("meta")
             if isinstance(meta, dict) and "has_more" in meta:
                 if not meta.get("has_more"):

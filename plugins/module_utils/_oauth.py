@@ -242,4 +242,3 @@ class OAuthAPI(object):
 
 def _names_field(details, field):
     return isinstance(details, dict) and field in details
-

@@ -24,7 +24,9 @@ attributes:
     description: Read-only; behaves the same in check mode.
   diff_mode:
     support: none
+    description: Read-only; there is nothing to show.
   action_group:
+    description: Use C(group/zendesk.oauth.zendesk) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - zendesk.oauth.zendesk

@@ -33,6 +33,7 @@ attributes:
     support: full
     description: Shows token ids, client and scopes before and after; never a token value.
   action_group:
+    description: Use C(group/zendesk.oauth.zendesk) in C(module_defaults) to set the connection options once.
     support: full
     membership:
       - zendesk.oauth.zendesk
