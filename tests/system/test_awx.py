@@ -15,9 +15,9 @@ AWX (awx/main/models/credential) does this with a custom credential type, and so
   ``ImmutableSandboxedEnvironment`` with the default ``Undefined``, so an unset field renders as
   ``""``. Env values are strings; secret fields render as ``**********`` in the stored job env.
 
-A real ``ansible-playbook`` (from the venv running pytest) then runs modules with no connection
-options against the simulator, with only that environment. The simulator's request log shows
-which authentication reached it.
+A real ``ansible-playbook`` (the test venv's, through playbook_runner) then runs modules with no
+connection options against the simulator, with only that environment. The simulator's request
+log shows which authentication reached it.
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -37,6 +35,7 @@ jinja2 = pytest.importorskip("jinja2")
 from jinja2 import StrictUndefined, meta  # noqa: E402  pylint: disable=wrong-import-position
 from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: E402  pylint: disable=wrong-import-position
 
+import playbook_runner  # noqa: E402  pylint: disable=wrong-import-position
 from simulator import ADMIN  # noqa: E402  pylint: disable=wrong-import-position
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -45,7 +44,6 @@ INPUTS_FILE = os.path.join(AWX_DIR, "credential_type", "inputs.yml")
 INJECTORS_FILE = os.path.join(AWX_DIR, "credential_type", "injectors.yml")
 REGISTER_PLAYBOOK = os.path.join(AWX_DIR, "register_credential_type.yml")
 CONNECTION_PY = os.path.join(COLLECTION_ROOT, "plugins", "module_utils", "_connection.py")
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 
 HIDDEN = "**********"
 SECRET_FIELDS = ("api_token", "oauth_token")
@@ -276,82 +274,39 @@ def test_task_options_replace_the_credential():
 
 
 # ------------------------------------------------------------------ a real ansible-playbook run
-PLAYBOOK = textwrap.dedent("""\
-    ---
-    - name: Modules take their connection from the credential's environment
-      hosts: localhost
-      gather_facts: false
-      tasks:
-        - name: List the OAuth clients
-          zendesk.oauth.zendesk_oauth_client_info: {}
-          register: listed
-
-        - name: Create an OAuth client
-          zendesk.oauth.zendesk_oauth_client:
-            identifier: awx_credential_check
-            name: AWX credential check
-            kind: confidential
-          register: created
-          no_log: true
-
-        - name: Check what the modules reported
-          ansible.builtin.assert:
-            that:
-              - listed is not changed
-              - listed.clients | map(attribute='identifier') | list == expected_before
-              - created is changed
-              - created.client.identifier == 'awx_credential_check'
-    """)
+# No connection options anywhere: the modules must take everything from the injected environment.
+PLAY_TASKS = [
+    {"name": "List the OAuth clients", "zendesk.oauth.zendesk_oauth_client_info": {}, "register": "listed"},
+    {"name": "Create an OAuth client",
+     "zendesk.oauth.zendesk_oauth_client": {"identifier": "awx_credential_check", "name": "AWX credential check",
+                                            "kind": "confidential"},
+     "register": "created", "no_log": True},
+    {"name": "Check what the modules reported", "ansible.builtin.assert": {"that": [
+        "listed is not changed",
+        "created is changed",
+        "created.client.identifier == 'awx_credential_check'",
+    ]}},
+]
 
 
-@pytest.fixture(scope="session")
-def collections_path(tmp_path_factory):
-    """ANSIBLE_COLLECTIONS_PATH: the environment's when it resolves zendesk.oauth to this checkout, else a symlink."""
-    for entry in (os.environ.get("ANSIBLE_COLLECTIONS_PATH") or "").split(os.pathsep):
-        candidate = os.path.join(entry, "ansible_collections", "zendesk", "oauth")
-        if entry and os.path.realpath(candidate) == os.path.realpath(COLLECTION_ROOT):
-            return entry
-    root = tmp_path_factory.mktemp("collections")
-    link = root / "ansible_collections" / "zendesk" / "oauth"
-    link.parent.mkdir(parents=True)
-    link.symlink_to(COLLECTION_ROOT, target_is_directory=True)
-    return str(root)
-
-
-def run_playbook(tmp_path, playbook, env_from_credential, collections, extra_vars=None):
-    if not os.path.exists(ANSIBLE_PLAYBOOK):
-        pytest.fail("%s not found: run pytest from the venv that has ansible-core (make pytest)" % ANSIBLE_PLAYBOOK)
-    play_file = tmp_path / "play.yml"
-    play_file.write_text(playbook, encoding="utf-8")
-    inventory = tmp_path / "inventory.ini"
-    inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable,
-                         encoding="utf-8")
-    env = {name: value for name, value in os.environ.items() if not name.startswith("ZENDESK_")}
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": collections,
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_RETRY_FILES_ENABLED": "0",
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
-    })
-    env.update(env_from_credential)
-    command = [ANSIBLE_PLAYBOOK, "-i", str(inventory), str(play_file), "-vvv"]
+def run_with_credential(tmp_path, given):
+    """ansible-playbook with the environment (and extra vars file) AWX would give a job using this credential."""
+    env, extra_vars = launch(given)
+    extra_args = []
     if extra_vars:
         vars_file = tmp_path / "credential_extra_vars.yml"
         vars_file.write_text(yaml.safe_dump(extra_vars), encoding="utf-8")
-        command += ["-e", "@%s" % vars_file]
-    return subprocess.run(command, env=env, cwd=str(tmp_path), capture_output=True, text=True, timeout=300,
-                          check=False)
+        extra_args = ["-e", "@%s" % vars_file]
+    plays = [playbook_runner.play(PLAY_TASKS, name="Modules take their connection from the credential")]
+    return playbook_runner.run_playbook(plays, str(tmp_path), env=env, verbosity=3, extra_args=extra_args)
 
 
-def data_plane_requests(sim):
-    return [entry for entry in sim.control.requests() if not entry["path"].startswith("/_sim")]
-
-
-def assert_ran_as_admin_with(sim, result, auth, secret):
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output[-6000:]
-    assert secret not in output, "the credential's secret shows in the playbook output"
-    log = data_plane_requests(sim)
+def assert_ran_as_admin_with(sim, result, auth, secret, clients_before):
+    assert result.rc == 0, result
+    assert secret not in result.output, "the credential's secret shows in the playbook output"
+    listed = result.result("List the OAuth clients")
+    assert [client["identifier"] for client in listed["clients"]] == clients_before
+    log = [entry for entry in sim.control.requests() if not entry["path"].startswith("/_sim")]
     assert log, "no request reached the simulator"
     assert {entry["auth"] for entry in log} == {auth}, log
     assert {entry["user_id"] for entry in log} == {ADMIN["id"]}, log
@@ -361,15 +316,14 @@ def assert_ran_as_admin_with(sim, result, auth, secret):
     assert len(created) == 1 and created[0]["kind"] == "confidential"
 
 
-def test_playbook_with_api_token_credential(sim, sim_url, collections_path, tmp_path):
-    env, extra_vars = launch({"url": sim_url, "email": ADMIN["email"], "api_token": ADMIN["api_token"]})
+def test_playbook_with_api_token_credential(sim, sim_url, tmp_path):
     sim.control.clear_requests()
-    result = run_playbook(tmp_path, PLAYBOOK.replace("expected_before", "[]"), env, collections_path, extra_vars)
-    assert_ran_as_admin_with(sim, result, "basic", ADMIN["api_token"])
+    result = run_with_credential(tmp_path, {"url": sim_url, "email": ADMIN["email"], "api_token": ADMIN["api_token"]})
+    assert_ran_as_admin_with(sim, result, "basic", ADMIN["api_token"], clients_before=[])
 
 
-def test_playbook_with_oauth_token_credential(sim, sim_url, admin_session, collections_path, tmp_path):
-    # The admin's OAuth token, as the guide has it bootstrapped: a client, then a read+write token for it.
+def test_playbook_with_oauth_token_credential(sim, sim_url, admin_session, tmp_path):
+    # The admin's OAuth token, as the guides bootstrap it: a client, then a read+write token for it.
     answer = admin_session.post(sim_url + CLIENTS_PATH, json={"client": {
         "name": "Ansible automation", "identifier": "ansible_automation", "kind": "confidential"}})
     assert answer.status_code == 201, answer.text
@@ -378,11 +332,9 @@ def test_playbook_with_oauth_token_credential(sim, sim_url, admin_session, colle
     assert answer.status_code == 201, answer.text
     oauth_token = answer.json()["token"]["full_token"]
 
-    env, extra_vars = launch({"url": sim_url, "oauth_token": oauth_token})
     sim.control.clear_requests()
-    result = run_playbook(tmp_path, PLAYBOOK.replace("expected_before", "['ansible_automation']"), env,
-                          collections_path, extra_vars)
-    assert_ran_as_admin_with(sim, result, "bearer", oauth_token)
+    result = run_with_credential(tmp_path, {"url": sim_url, "oauth_token": oauth_token})
+    assert_ran_as_admin_with(sim, result, "bearer", oauth_token, clients_before=["ansible_automation"])
 
 
 # ------------------------------------------------------------------ the example registration playbook
@@ -416,27 +368,20 @@ STUB_CREDENTIAL_TYPE = textwrap.dedent('''\
     ''')
 
 
-def test_register_playbook_sends_the_shipped_files_unrendered(collections_path, tmp_path):
+def test_register_playbook_sends_the_shipped_files_unrendered(tmp_path):
     """The example passes inputs and injectors as data: Ansible must not render their {{ field }} templates."""
-    stub = tmp_path / "stub_collections" / "ansible_collections" / "awx" / "awx"
+    stub_root = tmp_path / "stub_collections"
+    stub = stub_root / "ansible_collections" / "awx" / "awx"
     (stub / "plugins" / "modules").mkdir(parents=True)
     (stub / "meta").mkdir()
     (stub / "meta" / "runtime.yml").write_text("requires_ansible: '>=2.15.0'\n", encoding="utf-8")
     (stub / "plugins" / "modules" / "credential_type.py").write_text(STUB_CREDENTIAL_TYPE, encoding="utf-8")
     record = tmp_path / "record.json"
-    inventory = tmp_path / "inventory.ini"
-    inventory.write_text("localhost ansible_connection=local ansible_python_interpreter=%s\n" % sys.executable,
-                         encoding="utf-8")
-    env = {name: value for name, value in os.environ.items() if not name.startswith(("ZENDESK_", "CONTROLLER_"))}
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([str(tmp_path / "stub_collections"), collections_path]),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp"),
+    result = playbook_runner.run_playbook(REGISTER_PLAYBOOK, str(tmp_path), env={
+        "ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([str(stub_root), playbook_runner.collections_path()]),
         "AWX_STUB_RECORD": str(record),
     })
-    result = subprocess.run([ANSIBLE_PLAYBOOK, "-i", str(inventory), REGISTER_PLAYBOOK], env=env, cwd=str(tmp_path),
-                            capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, (result.stdout + result.stderr)[-6000:]
+    assert result.rc == 0, result
     sent = json.loads(record.read_text(encoding="utf-8"))
     assert sent["name"] == "Zendesk" and sent["kind"] == "cloud" and sent["state"] == "present"
     assert sent["inputs"] == INPUTS
