@@ -48,8 +48,11 @@ def main(argv=None):
     args = _parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         sys.exit("--tls-cert and --tls-key go together")
-    simulator = Simulator(host=args.host, port=args.port, state_file=args.state_file, config=_load_config(args.config),
-                          tls_cert=args.tls_cert, tls_key=args.tls_key)
+    try:
+        simulator = Simulator(host=args.host, port=args.port, state_file=args.state_file, config=_load_config(args.config),
+                              tls_cert=args.tls_cert, tls_key=args.tls_key)
+    except (OSError, ValueError) as exc:
+        sys.exit("simulator: %s" % exc)
     url = simulator.start()
     if args.port_file:
         _write_atomically(args.port_file, "%d\n" % simulator.port)

@@ -817,8 +817,8 @@ def test_refresh_token_expires(sim, admin_session):
 def test_grant_status_is_configurable_and_form_bodies_are_accepted(sim, admin_session):
     client = create_client(admin_session, sim.url)
     sim.control.set_config(grant_status=200, grant_default_expires_in=1800)
-    answer = requests.post(sim.url + "/oauth/tokens", data={"grant_type": "client_credentials", "client_id": "provisioner",
-                                                           "client_secret": client["secret"], "scope": "read"})
+    form = {"grant_type": "client_credentials", "client_id": "provisioner", "client_secret": client["secret"], "scope": "read"}
+    answer = requests.post(sim.url + "/oauth/tokens", data=form)
     assert answer.status_code == 200 and answer.json()["expires_in"] == 1800
     assert answer.headers["Cache-Control"] == "no-store"
 
