@@ -242,3 +242,23 @@ def vault_encrypt(plaintext, password):
     from ansible.parsing.vault import VaultLib, VaultSecret  # pylint: disable=import-outside-toplevel
     vault = VaultLib([("default", VaultSecret(password.encode("utf-8")))])
     return vault.encrypt(plaintext.encode("utf-8"))
+
+
+# -- what the tests check in the simulator ---------------------------------------------------
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_API_TOKEN = "sim-admin-api-token-0123456789abcdef"  # the simulator's seeded admin (tests/simulator/README.md)
+
+
+def admin_connection(url, **extra):
+    """Connection options of the simulator's seeded admin (Basic auth with its API token)."""
+    return dict({"url": url, "email": ADMIN_EMAIL, "api_token": ADMIN_API_TOKEN}, **extra)
+
+
+def clients_named(state, identifier):
+    """Every client in the simulator's state with this identifier."""
+    return [client for client in state["clients"] if client["identifier"] == identifier]
+
+
+def live_tokens(state, client_id):
+    """The simulator's live tokens of one client."""
+    return [token for token in state["tokens"] if token["client_id"] == client_id]
