@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
+from urllib.parse import urlparse
 
 import pytest
 import requests
@@ -633,6 +636,53 @@ def test_bad_fault_and_config_specs_are_refused(sim):
     with pytest.raises(SimulatorControlError):
         sim.control.set_config(fault_rates={"500": 2})
     assert sim.control.config()["fault_rates"]["500"] == 0
+
+
+# ---------------------------------------------------------------------- connections and threads
+def test_http11_keep_alive_serves_many_requests_on_one_connection(sim):
+    address = urlparse(sim.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    auth = "Basic " + base64.b64encode(("%s/token:%s" % (ADMIN["email"], ADMIN["api_token"])).encode()).decode()
+    try:
+        connection.request("GET", CLIENTS, headers={"Authorization": auth})
+        first = connection.getresponse()
+        assert first.status == 200 and first.getheader("Content-Length") == str(len(first.read()))
+        socket_used = connection.sock
+        assert socket_used is not None
+        for method, path in (("DELETE", CLIENTS + "/1"), ("GET", "/api/v2/users/me"), ("POST", "/oauth/tokens")):
+            connection.request(method, path, body=b"{}", headers={"Authorization": auth, "Content-Type": "application/json"})
+            answer = connection.getresponse()
+            answer.read()
+            assert answer.status in (400, 404, 200)
+            assert connection.sock is socket_used, "the simulator closed a keep-alive connection"
+        sim.control.queue_faults([{"fault": "drop"}])
+        connection.request("GET", CLIENTS, headers={"Authorization": auth})
+        with pytest.raises(http.client.RemoteDisconnected):
+            connection.getresponse()
+    finally:
+        connection.close()
+
+
+def test_concurrent_writes_get_unique_ids(sim):
+    errors, created = [], []
+
+    def worker(number):
+        with api_session(ADMIN) as session:
+            for index in range(15):
+                answer = session.post(sim.url + CLIENTS, json={"client": {"name": "c", "identifier": "c-%d-%d" % (number, index)}})
+                if answer.status_code != 201:
+                    errors.append(answer.text)
+                else:
+                    created.append(answer.json()["client"]["id"])
+
+    threads = [threading.Thread(target=worker, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(created) == list(range(900000000001, 900000000001 + 120))
+    assert len(sim.control.state()["clients"]) == 120
 
 
 # ---------------------------------------------------------------------- request log
