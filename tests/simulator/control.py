@@ -97,11 +97,12 @@ def clear_faults(app, request):
 
 def _seed_count(state, count, prefix, kind, user_id):
     created = []
+    taken = set(c["identifier"] for c in state.clients.values())
     number = 0
     while len(created) < count:
         number += 1
         identifier = "%s-%05d" % (prefix, number)
-        if state.client_by_identifier(identifier) is not None:
+        if identifier in taken:
             continue
         created.append(state.add_client({
             "name": "%s client %d" % (prefix, number), "identifier": identifier, "kind": kind, "user_id": user_id,

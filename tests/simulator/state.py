@@ -78,7 +78,7 @@ class State:
         self.lock = threading.RLock()
         self.state_file = state_file
         self.base_config = merge_config(default_config(), config)
-        self.config = dict(self.base_config)
+        self.config = merge_config(self.base_config, None)
         self.clock = Clock()
         self.users = {}
         self.clients = {}
