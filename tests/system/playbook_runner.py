@@ -262,3 +262,12 @@ def clients_named(state, identifier):
 def live_tokens(state, client_id):
     """The simulator's live tokens of one client."""
     return [token for token in state["tokens"] if token["client_id"] == client_id]
+
+
+def module_utils(name):
+    """Import plugins/module_utils/<name> of this collection (for python-level tests of the API client)."""
+    import importlib  # pylint: disable=import-outside-toplevel
+    root = collections_path().split(os.pathsep)[0]
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    return importlib.import_module("ansible_collections.zendesk.oauth.plugins.module_utils." + name)

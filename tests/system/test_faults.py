@@ -1,0 +1,354 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Lost creates and rate limits, proved through real module runs against the simulator.
+
+A create whose answer is lost (the simulator's ``ambiguous`` fault commits the write, then closes
+the connection) must never leave a duplicate client or a token nobody holds; a rate limit is
+waited out as Retry-After says, within the bound the user sets (``max_retry_wait``).
+
+Playbook tests follow the documented usage: a task whose result carries a secret has
+``no_log: true`` and stores the secret in a 0600 file; a debug task shows the non-secret fields.
+Everything is checked through the simulator's own state and request log. The exact waits are
+proved one level down, with the API client's injected sleep against the same simulator.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+import requests
+
+from playbook_runner import admin_connection, clients_named, live_tokens, module_utils, play, run_playbook
+
+CLIENTS_PATH = "/api/v2/oauth/clients"
+TOKENS_PATH = "/api/v2/oauth/tokens"
+CLIENT = "zendesk.oauth.zendesk_oauth_client"
+CLIENT_INFO = "zendesk.oauth.zendesk_oauth_client_info"
+TOKEN = "zendesk.oauth.zendesk_oauth_token"
+
+
+def data_requests(sim, method=None, path=None):
+    """The request log, optionally only one method and path (query and .json stripped)."""
+    found = []
+    for entry in sim.control.requests():
+        entry_path = entry["path"].partition("?")[0]
+        if entry_path.endswith(".json"):
+            entry_path = entry_path[:-5]
+        if (method is None or entry["method"] == method) and (path is None or entry_path == path):
+            found.append(dict(entry, path=entry_path))
+    return found
+
+
+def admin_api(sim):
+    session = requests.Session()
+    session.auth = ("admin@example.com/token", admin_connection(sim.url)["api_token"])
+    return session
+
+
+def make_client(sim, identifier="faults"):
+    with admin_api(sim) as session:
+        answer = session.post(sim.url + CLIENTS_PATH, json={"client": {
+            "identifier": identifier, "name": identifier, "kind": "confidential"}})
+    answer.raise_for_status()
+    return answer.json()["client"]
+
+
+def mint_token(sim, client_id, scopes=("read",)):
+    with admin_api(sim) as session:
+        answer = session.post(sim.url + TOKENS_PATH, json={"token": {"client_id": client_id, "scopes": list(scopes)}})
+    answer.raise_for_status()
+    return answer.json()["token"]
+
+
+def summary_task(register, fields):
+    """A debug task showing only the named, non-secret fields of a registered result."""
+    return {"name": "summary of " + register, "ansible.builtin.debug": {"msg": {
+        field: "{{ %s.%s | default(None) }}" % (register, field) for field in fields}}}
+
+
+def store_token_tasks(register, path):
+    """Store a minted token the documented way: only when one was minted, 0600, no_log."""
+    return [{
+        "name": "store the token",
+        "ansible.builtin.copy": {"content": "{{ %s.token.full_token }}" % register, "dest": path, "mode": "0600"},
+        "when": "%s.token.full_token is defined and %s.token.full_token is not none" % (register, register),
+        "no_log": True,
+    }]
+
+
+def read(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+# ------------------------------------------------------------------------------------------------
+# lost client create
+# ------------------------------------------------------------------------------------------------
+def test_lost_client_create_adopts_the_one_client_and_says_how_to_get_a_secret(sim, tmp_path):
+    sim.control.queue_faults([{"method": "POST", "path": CLIENTS_PATH, "fault": "ambiguous"}])
+    secret_file = str(tmp_path / "client-secret")
+    tasks = [
+        {"name": "client", CLIENT: {"identifier": "lost-answer", "name": "Lost answer", "kind": "confidential"},
+         "register": "created", "no_log": True},
+        summary_task("created", ["changed", "secret_lost", "warnings", "failed", "msg"]),
+        {"name": "has a secret", "ansible.builtin.debug": {"msg": "{{ created.secret is defined }}"}},
+        # What the warning tells the user to do, run the documented way.
+        {"name": "rotate the lost secret", CLIENT: {"identifier": "lost-answer", "regenerate_secret": True},
+         "register": "rotated", "no_log": True, "when": "created.secret_lost"},
+        {"name": "store the secret", "ansible.builtin.copy": {"content": "{{ rotated.secret }}", "dest": secret_file,
+                                                              "mode": "0600"},
+         "no_log": True, "when": "created.secret_lost"},
+    ]
+    result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
+    assert result.rc == 0, result
+
+    summary = result.result("summary of created")["msg"]
+    assert summary["changed"] is True and summary["secret_lost"] is True
+    assert result.result("has a secret")["msg"] is False, "a secret was returned although its answer was lost"
+    assert any("regenerate_secret: true" in warning for warning in summary["warnings"]), summary["warnings"]
+
+    state = sim.control.state()
+    clients = clients_named(state, "lost-answer")
+    assert len(clients) == 1, "duplicate clients: %s" % clients
+    posts = data_requests(sim, "POST", CLIENTS_PATH)
+    assert [(p["fault"], p["status"]) for p in posts] == [("ambiguous", None)], "the create was sent again: %s" % posts
+    assert read(secret_file) == clients[0]["secret"], "the stored secret is not the client's secret"
+    assert os.stat(secret_file).st_mode & 0o777 == 0o600
+
+
+# ------------------------------------------------------------------------------------------------
+# lost token create
+# ------------------------------------------------------------------------------------------------
+# fault on the first POST /tokens, whether it committed a token, what the log shows for that POST
+LOST_TOKEN_CASES = [
+    ("ambiguous", True, None),   # committed, answer lost: one orphan, revoked
+    ("drop", False, None),       # connection closed before anything happened: nothing to revoke
+    ("500", False, 500),         # a server error on a POST is ambiguous too: looked up, nothing found
+]
+
+
+@pytest.mark.parametrize("fault, committed, logged_status", LOST_TOKEN_CASES, ids=[c[0] for c in LOST_TOKEN_CASES])
+def test_lost_token_create_leaves_one_live_token_and_the_user_holds_it(sim, tmp_path, fault, committed,
+                                                                       logged_status):
+    client = make_client(sim)
+    sim.control.queue_faults([{"method": "POST", "path": TOKENS_PATH, "fault": fault}])
+    token_file = str(tmp_path / "token")
+    tasks = [{"name": "token", TOKEN: {"client_identifier": "faults", "scopes": ["read"]},
+              "register": "minted", "no_log": True}]
+    tasks += store_token_tasks("minted", token_file)
+    tasks.append(summary_task("minted", ["changed", "orphans_revoked", "token.id", "warnings"]))
+    result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
+    assert result.rc == 0, result
+    summary = result.result("summary of minted")["msg"]
+
+    state = sim.control.state()
+    revoked_ids = [token["id"] for token in state["revoked_tokens"]]
+    live = live_tokens(state, client["id"])
+    assert len(live) == 1, "expected one live token, got %s" % [t["id"] for t in live]
+    assert live[0]["full_token"] == read(token_file), "the live token is not the one the user holds"
+    assert summary["token.id"] == live[0]["id"]
+
+    posts = data_requests(sim, "POST", TOKENS_PATH)
+    assert [(p["fault"], p["status"]) for p in posts] == [(fault, logged_status), (None, 201)], posts
+    if committed:
+        assert len(summary["orphans_revoked"]) == 1, summary
+        assert summary["orphans_revoked"] == revoked_ids, "the orphan reported is not the one revoked in Zendesk"
+    else:
+        assert summary["orphans_revoked"] == [] and revoked_ids == []
+
+
+def test_several_candidate_orphans_fail_naming_the_token_ids(sim, tmp_path):
+    """Two tokens could be the one the lost answer made: the module revokes neither and names both.
+
+    The held token is unknown to Zendesk, so nothing is listed before the mint; a token minted by
+    someone else just before (same client, scopes and admin) is then as likely the orphan as the
+    real one. The simulator's clock is moved ahead so that 'just before' holds however slowly
+    ansible-playbook starts on a loaded machine.
+    """
+    client = make_client(sim)
+    sim.control.advance_clock(30)
+    other = mint_token(sim, client["id"])
+    sim.control.queue_faults([{"method": "POST", "path": TOKENS_PATH, "fault": "ambiguous"}])
+    tasks = [{"name": "token", TOKEN: {"client_id": client["id"], "scopes": ["read"],
+                                       "full_token": "a-token-zendesk-does-not-know-0123456789"},
+              "register": "minted", "no_log": True, "ignore_errors": True},
+             summary_task("minted", ["failed", "msg"])]
+    result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
+    summary = result.result("summary of minted")["msg"]
+    assert summary["failed"] is True
+
+    state = sim.control.state()
+    live_ids = sorted(token["id"] for token in live_tokens(state, client["id"]))
+    assert other["id"] in live_ids and len(live_ids) == 2, live_ids
+    assert state["revoked_tokens"] == [], "a token was revoked although it could not tell which was the orphan"
+    for token_id in live_ids:
+        assert str(token_id) in summary["msg"], summary["msg"]
+    assert "token_id" in summary["msg"] and "state: absent" in summary["msg"], summary["msg"]
+    assert len(data_requests(sim, "POST", TOKENS_PATH)) == 2  # the test's mint and the lost one: no retry
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (module_utils/_oauth.py create_token): a token POST that times out while Zendesk is still working on it "
+    "is looked for at once, not found, and sent again; the first write lands later and is a live token nobody "
+    "holds. Proposed fix in the reliability report: look after the backoff sleep, and sweep the window once more "
+    "after the retried POST succeeds."))
+def test_slow_token_create_beyond_timeout_leaves_no_token_nobody_holds(sim, tmp_path):
+    client = make_client(sim)
+    sim.control.queue_faults([{"method": "POST", "path": TOKENS_PATH, "fault": "slow", "delay": 2.0}])
+    token_file = str(tmp_path / "token")
+    tasks = [{"name": "token", TOKEN: {"client_id": client["id"], "scopes": ["read"], "timeout": 1},
+              "register": "minted", "no_log": True}]
+    tasks += store_token_tasks("minted", token_file)
+    result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
+    assert result.rc == 0, result
+    wait_for_slow_requests(sim)
+
+    live = live_tokens(sim.control.state(), client["id"])
+    assert [t["full_token"] for t in live] == [read(token_file)], (
+        "live tokens %s, the user holds one" % [t["id"] for t in live])
+
+
+def wait_for_slow_requests(sim, limit=30):
+    """Until every slow request the simulator took has been answered (the log entry comes after the handler)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if not sim.control.pending_faults() and all(
+                entry["status"] is not None for entry in data_requests(sim) if entry["fault"] == "slow"):
+            slow_posts = [e for e in data_requests(sim, "POST") if e["fault"] == "slow"]
+            if slow_posts:
+                return
+        time.sleep(0.2)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG (modules/zendesk_oauth_token.py ensure_present): after a new token is minted, a failure to revoke the "
+    "replaced one fails the task and drops the new full_token, so nobody holds it. Proposed fix in the "
+    "reliability report: warn and return the minted token, naming the ids left to revoke."))
+def test_a_failed_revoke_after_a_mint_does_not_lose_the_new_token(sim, tmp_path):
+    client = make_client(sim)
+    held = mint_token(sim, client["id"])
+    sim.control.queue_faults([{"method": "DELETE", "path_regex": r"^/api/v2/oauth/tokens/\d+$", "fault": "503",
+                               "count": 10, "retry_after": 0}])
+    token_file = str(tmp_path / "token")
+    with open(token_file, "w", encoding="utf-8") as handle:
+        handle.write(held["full_token"])
+    tasks = [{"name": "token", TOKEN: {"client_id": client["id"], "scopes": ["read"], "recreate": "always",
+                                       "full_token": "{{ lookup('ansible.builtin.file', '%s') }}" % token_file,
+                                       "max_retries": 1},
+              "register": "minted", "no_log": True, "ignore_errors": True}]
+    tasks += store_token_tasks("minted", token_file)
+    tasks.append(summary_task("minted", ["failed", "msg", "warnings"]))
+    result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
+    summary = result.result("summary of minted")["msg"]
+
+    live = live_tokens(sim.control.state(), client["id"])
+    unheld = [t for t in live if t["full_token"] != read(token_file)]
+    named = " ".join([summary["msg"] or ""] + list(summary["warnings"] or []))
+    assert all(str(t["id"]) in named for t in unheld), (
+        "live tokens nobody holds and no message names: %s" % [t["id"] for t in unheld])
+
+
+# ------------------------------------------------------------------------------------------------
+# rate limits
+# ------------------------------------------------------------------------------------------------
+def test_queued_429s_are_waited_out_and_the_same_request_sent_again(sim, tmp_path):
+    make_client(sim, "limited")
+    sim.control.queue_faults([{"method": "GET", "path": CLIENTS_PATH, "fault": "429", "count": 2,
+                               "retry_after": 1}])
+    tasks = [{"name": "info", CLIENT_INFO: {"identifier": "limited"}, "register": "info"},
+             summary_task("info", ["warnings"])]
+    result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
+    assert result.rc == 0, result
+    assert [c["identifier"] for c in result.result("info")["clients"]] == ["limited"]
+
+    gets = data_requests(sim, "GET", CLIENTS_PATH)
+    assert [(g["status"], g["fault"]) for g in gets] == [(429, "429"), (429, "429"), (200, None)], gets
+    assert len({(g["path"], g["query"]) for g in gets}) == 1, "the retried request differs from the refused one"
+    warnings = result.result("summary of info")["msg"]["warnings"]
+    assert sum("429 rate limited; retrying in 1.0s" in w for w in warnings) == 2, warnings
+
+
+def test_wait_bound_hit_fails_naming_max_retry_wait_and_sends_nothing_more(sim, tmp_path):
+    """A budget of 3 requests a minute, one spent on making the client: the module's third request (the mint)
+    is refused with a Retry-After of about 60 s, past max_retry_wait=5."""
+    sim.control.set_config(rate_limit_per_minute=3)
+    make_client(sim, "budget")
+    sim.control.clear_requests()
+    tasks = [{"name": "token", TOKEN: {"client_identifier": "budget", "scopes": ["read"], "max_retry_wait": 5},
+              "register": "minted", "no_log": True, "ignore_errors": True},
+             summary_task("minted", ["failed", "msg"])]
+    result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
+    summary = result.result("summary of minted")["msg"]
+    assert summary["failed"] is True
+    assert "429" in summary["msg"] and "max_retry_wait=5" in summary["msg"], summary["msg"]
+
+    log = data_requests(sim)
+    assert [(entry["method"], entry["status"]) for entry in log] == [("GET", 200), ("GET", 200), ("POST", 429)], log
+    assert sim.control.state()["tokens"] == [], "a token was minted past the budget"
+
+
+def test_max_retries_bound_fails_naming_it_after_exactly_that_many_retries(sim, tmp_path):
+    sim.control.queue_faults([{"method": "GET", "path": CLIENTS_PATH, "fault": "503", "count": 10,
+                               "retry_after": 0}])
+    tasks = [{"name": "info", CLIENT_INFO: {"max_retries": 2}, "ignore_errors": True}]
+    result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
+    outcome = result.result("info")
+    assert outcome["failed"] is True
+    assert "503" in outcome["msg"] and "max_retries=2" in outcome["msg"], outcome["msg"]
+    assert [e["status"] for e in data_requests(sim)] == [503, 503, 503]
+
+
+class Sleeper:
+    """The API client's injected sleep: records each wait and moves the simulator's clock by it."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.waits = []
+
+    def __call__(self, seconds):
+        self.waits.append(seconds)
+        self.sim.control.advance_clock(seconds)
+
+
+def api_client(sim, sleeper, **options):
+    api = module_utils("_api")
+    client = api.ZendeskClient(sim.url, email="admin@example.com", api_token=admin_connection(sim.url)["api_token"],
+                               sleep=sleeper, **options)
+    retry_afters = []
+    client.session.hooks["response"].append(
+        lambda response, *args, **kwargs: retry_afters.append(response.headers.get("Retry-After"))
+        if response.status_code == 429 else None)
+    return client, retry_afters
+
+
+def test_client_waits_exactly_what_retry_after_says_within_the_simulated_budget(sim):
+    """Budget 3 requests/minute, 7 calls: every wait is the Retry-After just received, and each retry succeeds."""
+    sim.control.set_config(rate_limit_per_minute=3)
+    sleeper = Sleeper(sim)
+    client, retry_afters = api_client(sim, sleeper, max_retry_wait=3600, max_retries=20)
+    for _ in range(7):
+        client.get(CLIENTS_PATH)
+
+    assert sleeper.waits, "the budget was never hit"
+    assert sleeper.waits == [float(value) for value in retry_afters], (sleeper.waits, retry_afters)
+    assert client.waited == sum(sleeper.waits)
+    statuses = [entry["status"] for entry in data_requests(sim)]
+    assert statuses.count(200) == 7 and statuses.count(429) == len(sleeper.waits)
+    assert all(after == 200 for before, after in zip(statuses, statuses[1:]) if before == 429), statuses
+
+
+def test_client_total_wait_never_passes_max_retry_wait(sim):
+    sim.control.queue_faults([{"method": "GET", "path": CLIENTS_PATH, "fault": "429", "count": 10,
+                               "retry_after": 4}])
+    sleeper = Sleeper(sim)
+    client, _ = api_client(sim, sleeper, max_retry_wait=10, max_retries=20)
+    api = module_utils("_api")
+    with pytest.raises(api.ZendeskError) as caught:
+        client.get(CLIENTS_PATH)
+    assert sleeper.waits == [4.0, 4.0]
+    assert sum(sleeper.waits) <= 10
+    message = caught.value.render()
+    assert "429" in message and "max_retry_wait=10" in message, message
+    assert len(data_requests(sim)) == 3
