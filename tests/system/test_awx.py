@@ -44,6 +44,7 @@ INPUTS_FILE = os.path.join(AWX_DIR, "credential_type", "inputs.yml")
 INJECTORS_FILE = os.path.join(AWX_DIR, "credential_type", "injectors.yml")
 REGISTER_PLAYBOOK = os.path.join(AWX_DIR, "register_credential_type.yml")
 CONNECTION_PY = os.path.join(COLLECTION_ROOT, "plugins", "module_utils", "_connection.py")
+AWX_GUIDE = os.path.join(COLLECTION_ROOT, "docs", "docsite", "rst", "guide_awx.rst")
 
 HIDDEN = "**********"
 SECRET_FIELDS = ("api_token", "oauth_token")
@@ -214,6 +215,36 @@ def test_stored_job_env_hides_the_secrets():
     assert "s3cret-api" not in json.dumps(safe_env)
 
 
+def code_blocks(rst_path):
+    """The content of every ``.. code-block::`` of an RST file, dedented."""
+    with open(rst_path, encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    blocks, index = [], 0
+    while index < len(lines):
+        if lines[index].strip().startswith(".. code-block::"):
+            index += 1
+            body = []
+            while index < len(lines) and (not lines[index].strip() or lines[index].startswith(" ")):
+                body.append(lines[index])
+                index += 1
+            blocks.append(textwrap.dedent("\n".join(body)).strip("\n"))
+        else:
+            index += 1
+    return blocks
+
+
+def test_awx_guide_shows_the_shipped_files():
+    """The guide shows the type inline (readers copy from it): it must say what the files say."""
+    shown = []
+    for block in code_blocks(AWX_GUIDE):
+        try:
+            shown.append(yaml.safe_load(block))
+        except yaml.YAMLError:
+            continue
+    assert INPUTS in shown, "guide_awx.rst does not show extensions/awx/credential_type/inputs.yml as it is"
+    assert INJECTORS in shown, "guide_awx.rst does not show extensions/awx/credential_type/injectors.yml as it is"
+
+
 # ------------------------------------------------------------------ what the modules make of it
 def test_unset_inputs_render_empty_and_count_as_unset():
     env, extra_vars = launch({})
@@ -316,6 +347,17 @@ def assert_ran_as_admin_with(sim, result, auth, secret, clients_before):
     assert len(created) == 1 and created[0]["kind"] == "confidential"
 
 
+def admin_oauth_token(sim_url, session):
+    """The admin's OAuth token, as the guides bootstrap it: a client, then a read+write token for it."""
+    answer = session.post(sim_url + CLIENTS_PATH, json={"client": {
+        "name": "Ansible automation", "identifier": "ansible_automation", "kind": "confidential"}})
+    assert answer.status_code == 201, answer.text
+    answer = session.post(sim_url + TOKENS_PATH, json={"token": {
+        "client_id": answer.json()["client"]["id"], "scopes": ["read", "write"]}})
+    assert answer.status_code == 201, answer.text
+    return answer.json()["token"]["full_token"]
+
+
 def test_playbook_with_api_token_credential(sim, sim_url, tmp_path):
     sim.control.clear_requests()
     result = run_with_credential(tmp_path, {"url": sim_url, "email": ADMIN["email"], "api_token": ADMIN["api_token"]})
@@ -323,18 +365,35 @@ def test_playbook_with_api_token_credential(sim, sim_url, tmp_path):
 
 
 def test_playbook_with_oauth_token_credential(sim, sim_url, admin_session, tmp_path):
-    # The admin's OAuth token, as the guides bootstrap it: a client, then a read+write token for it.
-    answer = admin_session.post(sim_url + CLIENTS_PATH, json={"client": {
-        "name": "Ansible automation", "identifier": "ansible_automation", "kind": "confidential"}})
-    assert answer.status_code == 201, answer.text
-    answer = admin_session.post(sim_url + TOKENS_PATH, json={"token": {
-        "client_id": answer.json()["client"]["id"], "scopes": ["read", "write"]}})
-    assert answer.status_code == 201, answer.text
-    oauth_token = answer.json()["token"]["full_token"]
-
+    oauth_token = admin_oauth_token(sim_url, admin_session)
     sim.control.clear_requests()
     result = run_with_credential(tmp_path, {"url": sim_url, "oauth_token": oauth_token})
     assert_ran_as_admin_with(sim, result, "bearer", oauth_token, clients_before=["ansible_automation"])
+
+
+def test_role_takes_its_connection_from_the_credential(sim, sim_url, admin_session, tmp_path):
+    """The AWX guide says the role needs no extra vars: its unset connection variables fall back to ZENDESK_*."""
+    oauth_token = admin_oauth_token(sim_url, admin_session)
+    env, extra_vars = launch({"url": sim_url, "oauth_token": oauth_token})
+    assert extra_vars == {}
+    sim.control.clear_requests()
+    plays = [playbook_runner.play([], name="The role with the credential only", roles=[{
+        "role": "zendesk.oauth.oauth_bootstrap",
+        "oauth_bootstrap_client_identifier": "awx_role_check",
+        "oauth_bootstrap_scopes": ["read"],
+        "oauth_bootstrap_vault_file": str(tmp_path / "token.vault.yml"),
+        "oauth_bootstrap_vault_password": "test-vault-password",
+    }])]
+    result = playbook_runner.run_playbook(plays, str(tmp_path), env=env)
+    assert result.rc == 0, result
+    assert oauth_token not in result.output
+    log = [entry for entry in sim.control.requests() if not entry["path"].startswith("/_sim")]
+    assert log and {entry["auth"] for entry in log} == {"bearer"}, log
+    state = sim.control.state()
+    client = [c for c in state["clients"] if c["identifier"] == "awx_role_check"]
+    assert len(client) == 1
+    minted = [t for t in state["tokens"] if t["client_id"] == client[0]["id"]]
+    assert len(minted) == 1 and minted[0]["scopes"] == ["read"] and minted[0]["user_id"] == ADMIN["id"]
 
 
 # ------------------------------------------------------------------ the example registration playbook
