@@ -25,7 +25,8 @@ find_python() {
   local want=$1 root candidate
   root=$(pyenv_root)
   if [ -n "$root" ]; then
-    candidate=$(ls -d "$root"/versions/"$want"*/bin/python"$want" 2>/dev/null | sort -V | tail -n 1)
+    candidate=$(printf '%s\n' "$root"/versions/"$want"*/bin/python"$want" | sort -V | tail -n 1)
+    [ -x "$candidate" ] || candidate=
     [ -n "$candidate" ] && { printf '%s\n' "$candidate"; return; }
   fi
   candidate=$(command -v "python$want" 2>/dev/null) &&
@@ -110,7 +111,8 @@ sync_physical_copy() {
 }
 
 # ansible-test bootstraps pip in its venvs with a get-pip script it downloads
-# from a host CI cannot reach; it uses a cached copy when one exists.
+# from a host CI cannot reach; it uses a cached copy when one exists. The pip
+# wheel saved beside it saves each new venv an ensurepip run.
 install_get_pip() {
   local venv=$1 version cache="$HOME/.ansible/test/cache"
   version=$(sed -n "s/^ *pip='\([0-9.]*\)',*$/\1/p" \
@@ -118,10 +120,13 @@ install_get_pip() {
   [ -n "$version" ] || die "cannot read the pip version ansible-test wants from $venv"
   mkdir -p "$cache"
   cp "$REPO/.ci/get_pip.py" "$cache/get_pip_${version//./_}.py"
+  [ -f "$cache/pip-$version-py3-none-any.whl" ] ||
+    "$venv/bin/python" -m pip download --quiet --no-deps --only-binary :all: --dest "$cache" "pip==$version" ||
+    say "warning: could not save the pip $version wheel; ansible-test's venvs fall back to ensurepip"
 }
 
-# shellcheck is one of ansible-test's sanity tests; without the program the
-# test is skipped with a warning. CI (root, Debian) installs it; a developer's
+# ansible-test's sanity test of shell scripts needs the shellcheck program;
+# without it that test is skipped with a warning. CI (root, Debian) installs it; a developer's
 # machine is left alone.
 ensure_shellcheck() {
   command -v shellcheck >/dev/null && return 0
@@ -148,11 +153,11 @@ run_step() {
   rc=$?
   if [ "$rc" = 0 ]; then
     printf 'ok      %-24s %4ss\n' "$name" "$((SECONDS - start))"
-    printf 'ok %s %s\n' "$name" "$((SECONDS - start))" >>"$RESULTS"
+    printf 'ok %s %s\n' "$name" "$((SECONDS - start))" >>"${RESULTS:?set RESULTS to the results file}"
   else
     printf 'FAILED  %-24s %4ss  (rc=%s, log: %s)\n' "$name" "$((SECONDS - start))" "$rc" "$log"
     tail -n 40 "$log" | sed 's/^/    | /'
-    printf 'FAILED %s %s\n' "$name" "$((SECONDS - start))" >>"$RESULTS"
+    printf 'FAILED %s %s\n' "$name" "$((SECONDS - start))" >>"${RESULTS:?set RESULTS to the results file}"
   fi
   return "$rc"
 }
