@@ -141,16 +141,18 @@ ensure_shellcheck() {
 
 # --- steps and their summary ------------------------------------------------
 
-# run_step NAME COMMAND...: run COMMAND in a subshell with its output in
+# run_step NAME COMMAND...: run COMMAND (with a time limit) with its output in
 # $LOG_DIR/NAME.log, print one line with the result and the time (and the
 # log's tail on failure), and append "ok|FAILED NAME SECONDS" to $RESULTS.
+STEP_TIMEOUT="${STEP_TIMEOUT:-1800}"
 run_step() {
   local name=$1 start=$SECONDS rc log
   shift
   mkdir -p "$LOG_DIR"
   log="$LOG_DIR/$name.log"
-  ("$@") >"$log" 2>&1 </dev/null
+  timeout --kill-after=30 "$STEP_TIMEOUT" "$@" >"$log" 2>&1 </dev/null
   rc=$?
+  [ "$rc" = 124 ] && echo "step timed out after ${STEP_TIMEOUT}s (STEP_TIMEOUT)" >>"$log"
   if [ "$rc" = 0 ]; then
     printf 'ok      %-24s %4ss\n' "$name" "$((SECONDS - start))"
     printf 'ok %s %s\n' "$name" "$((SECONDS - start))" >>"${RESULTS:?set RESULTS to the results file}"
@@ -161,6 +163,9 @@ run_step() {
   fi
   return "$rc"
 }
+
+# results_file NAME: where `make NAME` (test, test-matrix) records its steps.
+results_file() { printf '%s/%s.results\n' "$LOG_DIR" "$1"; }
 
 # summary LABEL RESULTS...: print "LABEL: N passed, M failed"; fail if M > 0.
 summary() {

@@ -212,29 +212,33 @@ task_molecule() {
 
 # --- the aggregates -------------------------------------------------------------
 
-# Every check on the default version, one line per step; keeps going after a
-# failure and fails at the end.
+task_core_venv() { core_venv "$CORE" "$PY"; }
+
+# Every check on the default version, each step in its own process with its
+# own log; keeps going after a failure and fails at the end.
 task_test() {
-  RESULTS="$LOG_DIR/test.results"
+  RESULTS=$(results_file test)
   mkdir -p "$LOG_DIR" && : >"$RESULTS"
   local step
   for step in venv pytest sanity units integration lint changelog-lint docs-lint docs build importer ee molecule; do
-    run_step "$step" "task_${step//-/_}"
+    run_step "$step" bash "$REPO/.ci/tasks.sh" "$step"
   done
   summary "make test" "$RESULTS"
 }
 
 # sanity, units and integration on the other supported ansible-core lines.
 task_test_matrix() {
-  RESULTS="$LOG_DIR/test-matrix.results"
+  RESULTS=$(results_file test-matrix)
   mkdir -p "$LOG_DIR" && : >"$RESULTS"
-  local entry core py
+  local entry
   for entry in $MATRIX; do
-    core=${entry%%:*} py=${entry##*:}
-    CORE=$core PY=$py run_step "venv-$core" core_venv "$core" "$py" || continue
-    CORE=$core PY=$py run_step "sanity-$core" task_sanity
-    CORE=$core PY=$py UNIT_PYTHONS=controller run_step "units-$core" task_units
-    CORE=$core PY=$py run_step "integration-$core" task_integration
+    (
+      export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller
+      run_step "venv-$CORE" bash "$REPO/.ci/tasks.sh" core-venv || exit
+      run_step "sanity-$CORE" bash "$REPO/.ci/tasks.sh" sanity
+      run_step "units-$CORE" bash "$REPO/.ci/tasks.sh" units
+      run_step "integration-$CORE" bash "$REPO/.ci/tasks.sh" integration
+    )
   done
   summary "make test-matrix" "$RESULTS"
 }
