@@ -207,7 +207,9 @@ def run_module(module, args, workdir, timeout=120, env=None):
         process_env = {key: value for key, value in os.environ.items() if not key.startswith("ZENDESK_")}
         process_env["PYTHONPATH"] = collections_path()
         process_env.update(env or {})
-        done = subprocess.run([PYTHON, os.path.join(REPO, "plugins", "modules", module + ".py"), args_path],
+        module_file = os.path.join(collections_path().split(os.pathsep)[0], "ansible_collections", "zendesk", "oauth",
+                                   "plugins", "modules", module + ".py")
+        done = subprocess.run([PYTHON, module_file, args_path],
                               cwd=workdir, env=process_env, capture_output=True, text=True, timeout=timeout,
                               check=False)
     finally:
