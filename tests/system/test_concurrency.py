@@ -1,0 +1,112 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Two playbooks bootstrap the same client identifier at the same time (two processes, started together).
+
+To make the race certain rather than a matter of luck, the first client create the simulator sees
+is held back (a queued ``slow`` fault of 3 s, well within the modules' timeout): both runs have
+looked the identifier up and found nothing before either create lands, so both send one.
+Zendesk refuses the second with 422 DuplicateValue on ``identifier``, and that run adopts the
+client the other one made.
+
+What the user should expect:
+
+- Clients: exactly one client with the identifier, whatever the timing. The run that adopted it
+  warns that another run created it, and gets no secret (Zendesk showed it to the other run
+  only): its vault file holds ``zendesk_oauth_client_secret: null``.
+- Tokens, one vault file per run (two controllers, two CI jobs): each run holds no token yet,
+  so each mints its own. Two live tokens, each in exactly one vault file, both working; neither
+  run revokes the other's (``oauth_bootstrap_revoke_unheld_tokens`` is false by default).
+- Tokens, both runs writing the SAME vault file: the file ends whole and valid (each write is an
+  atomic rename) and holds one of the two tokens, which works. The other run's token is still
+  live but nobody holds it any more: run the role once more with
+  ``oauth_bootstrap_revoke_unheld_tokens: true`` to revoke it, or do not run two bootstraps of
+  one vault file at once (a lock around the job). The test asserts this too, so a change in
+  behaviour is noticed.
+"""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from playbook_runner import (ADMIN_API_TOKEN, finish, live_tokens, clients_named, play, start_playbook,
+                             vault_decrypt, write_playbook)
+
+IDENTIFIER = "raced"
+PASSWORD = "concurrency-vault-password"
+CLIENTS_PATH = "/api/v2/oauth/clients"
+
+
+def bootstrap_playbook(directory, url, vault_file, name):
+    password_file = os.path.join(directory, name + ".password")
+    with open(password_file, "w", encoding="utf-8") as handle:
+        handle.write(PASSWORD)
+    return write_playbook(directory, [play([], roles=[{"role": "zendesk.oauth.oauth_bootstrap", "vars": {
+        "oauth_bootstrap_client_identifier": IDENTIFIER,
+        "oauth_bootstrap_url": url,
+        "oauth_bootstrap_email": "admin@example.com",
+        "oauth_bootstrap_api_token": ADMIN_API_TOKEN,
+        "oauth_bootstrap_vault_file": vault_file,
+        "oauth_bootstrap_vault_password_file": password_file,
+    }}])], name=name + ".yml")
+
+
+def race(sim, tmp_path, vault_files):
+    """Start both bootstraps together; returns their results."""
+    sim.control.queue_faults([{"method": "POST", "path": CLIENTS_PATH, "fault": "slow", "delay": 3}])
+    processes = []
+    for index, vault_file in enumerate(vault_files):
+        home = str(tmp_path / ("run-%d" % index))
+        os.makedirs(home)
+        playbook = bootstrap_playbook(home, sim.url, vault_file, "bootstrap")
+        processes.append(start_playbook(playbook, home))
+    return [finish(process) for process in processes]
+
+
+def held(vault_file):
+    return yaml.safe_load(vault_decrypt(vault_file, PASSWORD))
+
+
+def check_one_client(sim, results):
+    for result in results:
+        assert result.rc == 0, result
+    state = sim.control.state()
+    clients = clients_named(state, IDENTIFIER)
+    assert len(clients) == 1, "duplicate clients: %s" % [c["id"] for c in clients]
+    posts = [entry for entry in sim.control.requests()
+             if entry["method"] == "POST" and entry["path"].startswith(CLIENTS_PATH)]
+    assert sorted(entry["status"] for entry in posts) == [201, 422], "the race did not happen: %s" % posts
+    adopted = [r for r in results if "created by another run at the same time" in r.output]
+    assert len(adopted) == 1, "exactly one run should say it adopted the client"
+    return state, clients[0]
+
+
+def test_two_runs_with_their_own_vault_files_share_one_client_and_hold_one_token_each(sim, tmp_path):
+    vault_files = [str(tmp_path / "vault-a.yml"), str(tmp_path / "vault-b.yml")]
+    results = race(sim, tmp_path, vault_files)
+    state, client = check_one_client(sim, results)
+
+    contents = [held(path) for path in vault_files]
+    live = dict((token["full_token"], token["id"]) for token in live_tokens(state, client["id"]))
+    held_tokens = [content["zendesk_oauth_full_token"] for content in contents]
+    assert len(live) == 2 and set(held_tokens) == set(live), "each run should hold one of the two live tokens"
+    assert [content["zendesk_oauth_client_id"] for content in contents] == [client["id"]] * 2
+    secrets = sorted((content["zendesk_oauth_client_secret"] is not None for content in contents))
+    assert secrets == [False, True], "the creator holds the secret, the adopter none"
+    assert [c["zendesk_oauth_client_secret"] for c in contents if c["zendesk_oauth_client_secret"]] == [
+        client["secret"]]
+
+
+def test_two_runs_writing_one_vault_file_leave_it_valid_holding_one_working_token(sim, tmp_path):
+    vault_file = str(tmp_path / "shared-vault.yml")
+    results = race(sim, tmp_path, [vault_file, vault_file])
+    state, client = check_one_client(sim, results)
+
+    content = held(vault_file)  # whole and decryptable
+    assert os.stat(vault_file).st_mode & 0o777 == 0o600
+    live = dict((token["full_token"], token["id"]) for token in live_tokens(state, client["id"]))
+    assert content["zendesk_oauth_full_token"] in live, "the vault file holds a token that does not work"
+    assert live[content["zendesk_oauth_full_token"]] == content["zendesk_oauth_token_id"]
+    # The documented cost of running two bootstraps of one vault file at once: the other token is unheld.
+    assert len(live) == 2, "expected the losing run's token to stay live (documented); live: %s" % list(live.values())
