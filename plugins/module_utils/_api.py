@@ -37,6 +37,7 @@ USER_AGENT = "zendesk.oauth-ansible-collection/0.1.0"
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "PUT", "DELETE"))
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 AMBIGUOUS_HINT = "The write may have been applied; the state is re-read before anything is sent again"
+NO_ANSWER = "no answer within"
 DEFAULT_RETRY_AFTER = 10  # seconds, when a 429 carries no Retry-After (Zendesk's Ruby client does the same)
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
@@ -86,8 +87,13 @@ class ZendeskAmbiguousError(ZendeskError):
     """A write may or may not have been applied (timeout, dropped connection, 5xx on POST).
 
     The caller must re-read the state before doing anything else; the request is never
-    re-sent blindly.
+    re-sent blindly. `settle` is how long to give the server before re-reading: a request
+    that timed out may still be in progress there.
     """
+
+    def __init__(self, message, settle=0.0, **kwargs):
+        super(ZendeskAmbiguousError, self).__init__(message, **kwargs)
+        self.settle = settle
 
 
 def _details_text(details):
@@ -243,7 +249,9 @@ class ZendeskClient(object):
             response, reason, sent = self._send(method, url, display, params, json, headers)
             if response is None:  # a transport failure
                 if sent and method not in IDEMPOTENT_METHODS:
-                    raise ZendeskAmbiguousError(reason, method=method, path=display, hint=AMBIGUOUS_HINT)
+                    settle = self.timeout if reason.startswith(NO_ANSWER) else 0.0
+                    raise ZendeskAmbiguousError(reason, settle=settle, method=method, path=display,
+                                                hint=AMBIGUOUS_HINT)
                 self.before_retry(attempt, self.backoff(attempt), reason, lambda: ZendeskError(
                     reason, method=method, path=display, hint="Check url/subdomain, the network and timeout"))
                 continue
@@ -268,8 +276,10 @@ class ZendeskClient(object):
         """One HTTP exchange: (response, None, None), or (None, reason, whether the request may have been sent)."""
         self.request_count += 1
         try:
+            # verify is passed on every call: requests would otherwise let REQUESTS_CA_BUNDLE or
+            # CURL_CA_BUNDLE from the environment replace ca_path and validate_certs=false.
             response = self.session.request(method, url, params=params, json=json, headers=headers,
-                                            timeout=self.timeout)
+                                            timeout=self.timeout, verify=self.session.verify)
         except requests.exceptions.SSLError as exc:
             raise ZendeskError(
                 "TLS verification failed for %s: %s" % (self.base_url, _short(exc)), method=method, path=display,
@@ -278,7 +288,7 @@ class ZendeskClient(object):
         except requests.exceptions.ConnectTimeout:
             return None, "connection timed out after %ss" % self.timeout, False
         except requests.exceptions.ReadTimeout:
-            return None, "no answer within timeout=%ss" % self.timeout, True
+            return None, "%s timeout=%ss" % (NO_ANSWER, self.timeout), True
         except requests.exceptions.ConnectionError as exc:
             return None, "connection failed: %s" % _short(exc), not _never_connected(exc)
         except requests.exceptions.RequestException as exc:

@@ -136,27 +136,33 @@ class OAuthAPI(object):
     def create_client(self, fields):
         """Create a client; returns (client, outcome).
 
-        A POST whose answer was lost is never re-sent blindly: the identifier is looked up first
-        and a client found there is adopted (its secret was in the lost answer). Only when
-        nothing landed is the POST sent again, within the client's retry bounds.
+        A POST whose answer was lost is never re-sent blindly: after giving the server time to
+        finish, the identifier is looked up and a client found there is adopted (its secret was in
+        the lost answer). Only when nothing landed is the POST sent again, within the retry bounds.
         """
         identifier = fields["identifier"]
-        attempt = 0
+        attempt, lost = 0, False
         while True:
             attempt += 1
             try:
                 return self.client.post(CLIENTS_PATH, json={"client": fields})["client"], CREATED
             except ZendeskAmbiguousError as exc:
+                lost = True
+                self._settle(attempt, exc)
                 found = self.find_client(identifier)
                 if found is not None:
                     return found, ADOPTED_AFTER_LOST_RESPONSE
-                self.client.before_retry(attempt, self.client.backoff(attempt), exc.message, lambda err=exc: err)
             except ZendeskError as exc:
                 if exc.status == 422 and _names_field(exc.details, "identifier"):
                     found = self.find_client(identifier)
-                    if found is not None:  # made by a concurrent run between our lookup and our POST
-                        return found, ADOPTED_CONCURRENT
+                    if found is not None:  # our lost POST landed late, or a concurrent run made it
+                        return found, ADOPTED_AFTER_LOST_RESPONSE if lost else ADOPTED_CONCURRENT
                 raise
+
+    def _settle(self, attempt, lost):
+        """Wait before re-reading after a lost answer (counted against the retry bounds)."""
+        self.client.before_retry(attempt, max(lost.settle, self.client.backoff(attempt)), lost.message,
+                                 lambda err=lost: err)
 
     def update_client(self, client_id, fields):
         return self.client.put("%s/%d" % (CLIENTS_PATH, client_id), json={"client": fields})["client"]
@@ -191,40 +197,59 @@ class OAuthAPI(object):
             raise
 
     def create_token(self, client_id, scopes, known_ids=()):
-        """Mint a token; returns (token with full_token, ids of orphans revoked on the way).
+        """Mint a token; returns (token with full_token, ids of orphans revoked, ids of suspects).
 
         A POST whose answer was lost leaves a token nobody can hold (its full_token was in the
-        answer). Before minting again, that orphan is found (this client, these scopes, the
-        caller's, created since just before the POST, not one of known_ids) and revoked. With
-        more than one candidate it cannot tell which is the orphan, so it stops and names them.
+        answer). Before minting again, after giving the server time to finish, that orphan is
+        found (this client, these scopes, the caller's, created since just before the POST, not one
+        of known_ids) and revoked; with more than one candidate it cannot tell which is the orphan,
+        so it stops and names them. Once a token is minted after a lost answer, the window is
+        swept once more for a write that landed late: those orphans are revoked too, or, when
+        there are more candidates than lost answers, returned as suspects for the caller to name.
         """
         server_time = self.client.last_server_time
         since = server_time - ORPHAN_WINDOW_SECONDS if server_time is not None else None
-        revoked = []
-        attempt = 0
+        revoked, skip = [], set(known_ids)
+        attempt, lost = 0, 0
         while True:
             attempt += 1
             try:
-                body = self.client.post(TOKENS_PATH, json={"token": {"client_id": client_id, "scopes": list(scopes)}})
-                return body["token"], revoked
+                token = self.client.post(TOKENS_PATH, json={"token": {"client_id": client_id,
+                                                                      "scopes": list(scopes)}})["token"]
             except ZendeskAmbiguousError as exc:
-                candidates = [
-                    token for token in self.iter_tokens(client_id)
-                    if same_scopes(token.get("scopes"), scopes)
-                    and token.get("id") not in known_ids and token.get("id") not in revoked
-                    and (since is None or (parse_time(token.get("created_at")) or 0) >= since)
-                ]
+                lost += 1
+                self._settle(attempt, exc)
+                candidates = self._orphan_candidates(client_id, scopes, skip, since)
                 if len(candidates) > 1:
                     raise ZendeskError(
                         "token creation for client %s may have succeeded but its answer was lost, and %d tokens "
                         "with these scopes could be the one made (ids %s)" % (
-                            client_id, len(candidates), ", ".join(str(t.get("id")) for t in candidates)),
+                            client_id, len(candidates), ", ".join(str(t) for t in candidates)),
                         method="POST", path=TOKENS_PATH,
                         hint="Revoke the ids above that nobody holds (state: absent, token_id: ID), then run again")
                 for orphan in candidates:
-                    self.revoke_token(orphan["id"])
-                    revoked.append(orphan["id"])
-                self.client.before_retry(attempt, self.client.backoff(attempt), exc.message, lambda err=exc: err)
+                    self.revoke_token(orphan)
+                    revoked.append(orphan)
+                    skip.add(orphan)
+                continue
+            if not lost:
+                return token, revoked, []
+            skip.add(token.get("id"))
+            late = self._orphan_candidates(client_id, scopes, skip, since)
+            if len(late) > lost - len(revoked):
+                return token, revoked, late
+            for orphan in late:
+                self.revoke_token(orphan)
+                revoked.append(orphan)
+            return token, revoked, []
+
+    def _orphan_candidates(self, client_id, scopes, skip, since):
+        """Ids of the caller's tokens of this client with these scopes, made since `since`, not in skip."""
+        return [
+            token["id"] for token in self.iter_tokens(client_id)
+            if same_scopes(token.get("scopes"), scopes) and token.get("id") not in skip
+            and (since is None or (parse_time(token.get("created_at")) or 0) >= since)
+        ]
 
     def revoke_token(self, token_id):
         """Revoke by id; False when it was already gone."""

@@ -219,6 +219,14 @@ revoked:
   type: list
   elements: int
   sample: [910000000001]
+revoke_failed:
+  description:
+    - Ids of replaced tokens that could not be revoked after a new token was minted. The task still succeeds and
+      returns the new token (so that it can be stored) with a warning; revoke these later.
+  returned: always
+  type: list
+  elements: int
+  sample: []
 orphans_revoked:
   description:
     - Ids of tokens that a lost creation answer left behind (nobody could hold them) and that were revoked before
@@ -229,6 +237,7 @@ orphans_revoked:
   sample: []
 """
 
+from ansible_collections.zendesk.oauth.plugins.module_utils._api import ZendeskError
 from ansible_collections.zendesk.oauth.plugins.module_utils._compare import token_view
 from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
@@ -328,7 +337,7 @@ def ensure_present(zm):
     params = zm.params
     scopes, margin = params["scopes"], params["expiry_margin"]
     client_id = resolve_client_id(zm)
-    result = {"changed": False, "revoked": [], "orphans_revoked": []}
+    result = {"changed": False, "revoked": [], "revoke_failed": [], "orphans_revoked": []}
     if params["full_token"] is not None:
         held = zm.api.current_token(params["full_token"])
         problem = why_unfit(held, client_id, scopes, zm.api.server_now(), margin)
@@ -364,12 +373,30 @@ def ensure_present(zm):
                                full_token=None, refresh_token=None)
         result["revoked"] = to_revoke
         return result
-    minted, orphans = zm.api.create_token(client_id, scopes, known_ids=known_ids)
+    minted, orphans, suspects = zm.api.create_token(client_id, scopes, known_ids=known_ids)
     result["orphans_revoked"] = orphans
     result["token"] = metadata(minted, minted=True)
     result["diff"]["after"] = {"tokens": [token_view(minted)]}
-    result["revoked"] = [token_id for token_id in to_revoke if zm.api.revoke_token(token_id)]
+    if suspects:
+        zm.module.warn("A token creation answer was lost and these tokens of client %s with the same scopes may be "
+                       "left over from it: %s. Revoke those nobody holds (state: absent, token_id: ID)."
+                       % (client_id, ", ".join(str(token_id) for token_id in suspects)))
+    result["revoked"], result["revoke_failed"] = revoke_after_mint(zm, to_revoke)
     return result
+
+
+def revoke_after_mint(zm, token_ids):
+    """Revoke the replaced tokens; a failure here must not lose the token just minted, so it only warns."""
+    revoked, failed = [], []
+    for token_id in token_ids:
+        try:
+            if zm.api.revoke_token(token_id):
+                revoked.append(token_id)
+        except ZendeskError as exc:
+            failed.append(token_id)
+            zm.module.warn("The new token was minted, but revoking the token it replaces (id %s) failed: %s. Revoke "
+                           "it later with state: absent, token_id: %s." % (token_id, exc.render(), token_id))
+    return revoked, failed
 
 
 def ensure_absent(zm):
@@ -384,7 +411,7 @@ def ensure_absent(zm):
         client_id = resolve_client_id(zm)
         targets = [token for token in zm.api.iter_tokens(client_id)
                    if params["scopes"] is None or same_scopes(token.get("scopes"), params["scopes"])]
-    result = {"changed": bool(targets), "token": None, "revoked": [], "orphans_revoked": []}
+    result = {"changed": bool(targets), "token": None, "revoked": [], "revoke_failed": [], "orphans_revoked": []}
     if targets:
         result["diff"] = {"before": {"tokens": [token_view(token) for token in targets]}, "after": {"tokens": []}}
     if zm.check_mode:

@@ -58,8 +58,8 @@ def test_basic_token_auth_is_accepted_and_logged(sim):
 def test_bearer_auth_and_a_held_token_checked_per_request(sim):
     api = OAuthAPI(client_for(sim))
     made = api.create_client({"identifier": "app", "name": "App", "kind": "confidential"})[0]
-    token, orphans = api.create_token(made["id"], ["read", "users:read"])
-    assert orphans == [] and len(token["full_token"]) > 10 and token["token"] == token["full_token"][:10]
+    token, orphans, suspects = api.create_token(made["id"], ["read", "users:read"])
+    assert orphans == [] and suspects == [] and len(token["full_token"]) > 10 and token["token"] == token["full_token"][:10]
     bearer = ZendeskClient(sim.url, oauth_token=token["full_token"], sleep=Recorder())
     assert bearer.get("/api/v2/users/me")["user"]["id"] == token["user_id"]
     assert api.current_token(token["full_token"])["id"] == token["id"]
@@ -194,7 +194,8 @@ def test_lost_token_answer_revokes_the_orphan_and_mints_one_token(sim):
     api = OAuthAPI(client_for(sim))
     made = api.create_client({"identifier": "app", "name": "App"})[0]
     sim.control.queue_faults([{"method": "POST", "path": "/api/v2/oauth/tokens", "fault": "ambiguous"}])
-    token, orphans = api.create_token(made["id"], ["read"])
+    token, orphans, suspects = api.create_token(made["id"], ["read"])
+    assert suspects == []
     state = sim.control.state()
     assert [t["id"] for t in state["tokens"]] == [token["id"]]
     assert [t["id"] for t in state["revoked_tokens"]] == orphans and len(orphans) == 1
@@ -218,3 +219,16 @@ def test_next_links_are_followed_on_the_configured_base_url_only():
     assert client._url_for("https://acme.zendesk.com/api/v2/oauth/clients?page%5Bafter%5D=abc") == (
         "https://proxy.example/zd/api/v2/oauth/clients?page%5Bafter%5D=abc")
     assert client._url_for("https://proxy.example/zd/api/v2/x") == "https://proxy.example/zd/api/v2/x"
+
+
+def test_a_token_post_that_timed_out_is_given_time_to_land_before_the_look(sim):
+    """The server still works on a timed-out POST: the look waits `timeout` more, finds it, revokes it."""
+    import time
+    api = OAuthAPI(client_for(sim, sleep=time.sleep, timeout=0.5))
+    made = api.create_client({"identifier": "app", "name": "App"})[0]
+    sim.control.queue_faults([{"method": "POST", "path": "/api/v2/oauth/tokens", "fault": "slow", "delay": 1.0}])
+    token, orphans, suspects = api.create_token(made["id"], ["read"])
+    state = sim.control.state()
+    assert [t["id"] for t in state["tokens"]] == [token["id"]] and suspects == []
+    assert [t["id"] for t in state["revoked_tokens"]] == orphans and len(orphans) == 1
+    assert api.client.waited >= 0.5
