@@ -27,7 +27,10 @@ DEFAULTS = {
     "token_default_ttl": None,
     "grant_default_expires_in": None,
     "grant_default_refresh_expires_in": 2592000,
+    "freeze_clock": False,
 }
+
+_BOOLEANS = ("freeze_clock",)
 
 _CHOICES = {
     "rate_limit_body": ("text", "json"),
@@ -83,6 +86,10 @@ def merge_config(base, changes):
     for key, value in changes.items():
         if key == "fault_rates":
             merged["fault_rates"] = _merge_fault_rates(merged["fault_rates"], value)
+        elif key in _BOOLEANS:
+            if not isinstance(value, bool):
+                raise ConfigError("config %s must be true or false, got %r" % (key, value))
+            merged[key] = value
         elif key in _CHOICES:
             if value not in _CHOICES[key] or isinstance(value, bool):
                 raise ConfigError("config %s must be one of %s, got %r" % (key, list(_CHOICES[key]), value))

@@ -69,10 +69,9 @@ def show_config(app, request):
 
 def patch_config(app, request):
     try:
-        app.state.config = merge_config(app.state.config, _body(request))
+        app.state.set_config(merge_config(app.state.config, _body(request)))
     except ConfigError as exc:
         raise _bad(str(exc)) from None
-    app.state.mark_dirty()
     return Response(200, {"config": app.state.config})
 
 
@@ -188,7 +187,8 @@ def seed(app, request):
 def show_clock(app, request):
     del request
     now = app.state.clock.now()
-    return Response(200, {"clock": iso(now), "epoch": now, "offset": app.state.clock.offset})
+    return Response(200, {"clock": iso(now), "epoch": now, "offset": app.state.clock.offset,
+                          "frozen": app.state.clock.frozen_at is not None})
 
 
 def advance_clock(app, request):

@@ -54,14 +54,20 @@ def new_secret():
 
 
 class Clock:
-    """Wall time plus an offset that ``/_sim/clock`` moves forward (expiry, TTLs, codes, rate window)."""
+    """Wall time plus an offset that ``/_sim/clock`` moves forward (expiry, TTLs, codes, rate window).
 
-    def __init__(self, offset=0.0):
+    Frozen (config ``freeze_clock``), it stands still between ``advance`` calls, so a test's rate
+    window or token lifetime cannot slide while a slow playbook runs.
+    """
+
+    def __init__(self, offset=0.0, frozen_at=None):
         self.offset = float(offset)
+        self.frozen_at = frozen_at
 
     def now(self):
         """Simulated time in epoch seconds (float)."""
-        return time.time() + self.offset
+        base = self.frozen_at if self.frozen_at is not None else time.time()
+        return base + self.offset
 
     def now_int(self):
         """Simulated time truncated to whole seconds, as stored in records."""
@@ -69,6 +75,14 @@ class Clock:
 
     def advance(self, seconds):
         self.offset += float(seconds)
+
+    def set_frozen(self, frozen):
+        """Stop or restart the flow of time without a jump in ``now()``."""
+        if frozen and self.frozen_at is None:
+            self.frozen_at = time.time()
+        elif not frozen and self.frozen_at is not None:
+            self.offset += self.frozen_at - time.time()
+            self.frozen_at = None
 
 
 class State:
@@ -78,8 +92,9 @@ class State:
         self.lock = threading.RLock()
         self.state_file = state_file
         self.base_config = merge_config(default_config(), config)
-        self.config = merge_config(self.base_config, None)
+        self.config = None
         self.clock = Clock()
+        self.set_config(self.base_config)
         self.users = {}
         self.clients = {}
         self.tokens = {}
@@ -95,7 +110,7 @@ class State:
         if state_file and os.path.exists(state_file):
             self.load(state_file)
             # an explicit config (constructor / --config) wins over the one in the file
-            self.config = merge_config(self.config, config)
+            self.set_config(merge_config(self.config, config))
 
     # ------------------------------------------------------------------ lifecycle
     def _seed_users(self):
@@ -111,8 +126,9 @@ class State:
         The start config is the defaults plus what the constructor (``--config``) was given.
         """
         with self.lock:
-            self.config = merge_config(self.base_config, config)
+            new_config = merge_config(self.base_config, config)
             self.clock = Clock()
+            self.set_config(new_config)
             self._seed_users()
             self.clients = {}
             self.tokens = {}
@@ -128,6 +144,13 @@ class State:
     def mark_dirty(self):
         self.dirty = True
 
+    def set_config(self, config):
+        """Install an already merged and checked config (and freeze or thaw the clock per it)."""
+        with self.lock:
+            self.config = config
+            self.clock.set_frozen(config["freeze_clock"])
+            self.mark_dirty()
+
     # ------------------------------------------------------------------ persistence
     def to_dict(self):
         return {
@@ -135,6 +158,7 @@ class State:
             "next_client_id": self.next_client_id,
             "next_token_id": self.next_token_id,
             "clock_offset": self.clock.offset,
+            "clock_frozen_at": self.clock.frozen_at,
             "config": self.config,
             "users": sorted(self.users.values(), key=lambda r: r["id"]),
             "clients": sorted(self.clients.values(), key=lambda r: r["id"]),
@@ -152,8 +176,8 @@ class State:
         with self.lock:
             self.next_client_id = data["next_client_id"]
             self.next_token_id = data["next_token_id"]
-            self.clock = Clock(data.get("clock_offset", 0.0))
-            self.config = merge_config(default_config(), data.get("config"))
+            self.clock = Clock(data.get("clock_offset", 0.0), data.get("clock_frozen_at"))
+            self.set_config(merge_config(default_config(), data.get("config")))
             self.users = dict((r["id"], r) for r in data["users"])
             self.clients = dict((r["id"], r) for r in data["clients"])
             self.tokens = dict((r["id"], r) for r in data["tokens"])

@@ -900,6 +900,19 @@ def test_reset_restores_a_fresh_account(sim, admin_session):
     assert sim.control.reset()["default_kind"] == "public"
 
 
+def test_frozen_clock_moves_only_when_advanced(sim, admin_session):
+    sim.control.set_config(freeze_clock=True, rate_limit_per_minute=1)
+    first = sim.control.clock()
+    assert first["frozen"] is True
+    assert admin_session.get(sim.url + CLIENTS).status_code == 200
+    assert admin_session.get(sim.url + CLIENTS).headers["Retry-After"] == "60"
+    assert sim.control.clock()["epoch"] == first["epoch"]
+    assert sim.control.advance_clock(60)["epoch"] == first["epoch"] + 60
+    assert admin_session.get(sim.url + CLIENTS).status_code == 200
+    sim.control.set_config(freeze_clock=False)
+    assert sim.control.clock()["epoch"] >= first["epoch"] + 60
+
+
 def test_cli_process_prints_its_url_and_serves(tmp_path):
     port_file = tmp_path / "port"
     state_file = tmp_path / "state.json"
