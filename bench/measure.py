@@ -14,13 +14,14 @@ import glob
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 
 import requests
 
-from harness import ADMIN, REPO
+from harness import ADMIN, BENCH_DIR, REPO
 from stats import Spread, median_of, ratio
 
 URI_PLAYBOOK = os.path.join(REPO, "examples", "uri_bootstrap.yml")
@@ -191,25 +192,70 @@ def uri_jobs(bench):
 # --------------------------------------------------------------------------------------------
 # 2. Time per task, and the whole role against the uri playbook
 # --------------------------------------------------------------------------------------------
-def measure_task_time(bench):
+def stdlib_transport_copy(bench):
+    """A copy of the collection whose API client sends requests with http.client instead of requests
+    (bench/experiments/_stdlib_http.py); returns the ANSIBLE_COLLECTIONS_PATH that holds it."""
+    root = bench.ws.path("experiment-stdlib")
+    target = os.path.join(root, "ansible_collections", "zendesk", "oauth")
+    if not os.path.isdir(target):
+        os.makedirs(target)
+        for name in ("galaxy.yml", "meta", "plugins", "roles"):
+            source = os.path.join(REPO, name)
+            if os.path.isdir(source):
+                shutil.copytree(source, os.path.join(target, name), ignore=shutil.ignore_patterns("__pycache__"))
+            elif os.path.exists(source):
+                shutil.copy(source, target)
+        utils = os.path.join(target, "plugins", "module_utils")
+        shutil.copy(os.path.join(BENCH_DIR, "experiments", "_stdlib_http.py"), utils)
+        api = os.path.join(utils, "_api.py")
+        with open(api, encoding="utf-8") as handle:
+            text = handle.read()
+        original = "    import requests\n    from requests.adapters import HTTPAdapter\n"
+        if original not in text:
+            raise RuntimeError("module_utils/_api.py no longer imports requests as the experiment expects")
+        text = text.replace(original, "    from . import _stdlib_http as requests\n"
+                                      "    from ._stdlib_http import HTTPAdapter\n")
+        with open(api, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return root
+
+
+def _task_time_run(bench, env=None):
+    bench.sim.reset()
+    run = bench.ws.play("task_time.yml", bench.sim, env=env).check()
+    ping = median_of(task.seconds for task in run.tasks_named("ping"))
+    kinds = {}
+    for kind in TIMED_KINDS:
+        tasks = [task for task in run.tasks if task.name == kind]
+        kinds[kind] = (ratio(median_of(task.seconds for task in tasks), ping), ratio(tasks[0].seconds, ping))
+    return ping, kinds
+
+
+def measure_task_time(bench, experiment=True):
     per_kind = {kind: [] for kind in TIMED_KINDS}
     first_instance = {kind: [] for kind in TIMED_KINDS}
+    stdlib = {kind: [] for kind in TIMED_KINDS}
     ping_seconds = []
+    experiment_env = None
+    if experiment:
+        experiment_env = {"ANSIBLE_COLLECTIONS_PATH": stdlib_transport_copy(bench)}
     for index in range(bench.repeat):
         bench.say("task time: run %d/%d" % (index + 1, bench.repeat))
-        bench.sim.reset()
-        run = bench.ws.play("task_time.yml", bench.sim).check()
-        ping = median_of(task.seconds for task in run.tasks_named("ping"))
+        ping, kinds = _task_time_run(bench)
         ping_seconds.append(ping)
-        for kind in TIMED_KINDS:
-            tasks = [task for task in run.tasks if task.name == kind]
-            per_kind[kind].append(ratio(median_of(task.seconds for task in tasks), ping))
-            first_instance[kind].append(ratio(tasks[0].seconds, ping))
+        for kind, (median_ratio, first_ratio) in kinds.items():
+            per_kind[kind].append(median_ratio)
+            first_instance[kind].append(first_ratio)
+        if experiment_env:
+            bench.say("task time: run %d/%d, the collection on http.client (experiment)" % (index + 1, bench.repeat))
+            _ping, kinds = _task_time_run(bench, env=experiment_env)
+            for kind, (median_ratio, _first) in kinds.items():
+                stdlib[kind].append(median_ratio)
     rows = []
     for kind in TIMED_KINDS:
         rows.append({"kind": kind, "ratio": Spread(per_kind[kind]), "first": Spread(first_instance[kind]),
-                     "goal": TASK_TIME_GOAL})
-    return {"rows": rows, "ping_seconds": Spread(ping_seconds)}
+                     "stdlib": Spread(stdlib[kind]), "goal": TASK_TIME_GOAL})
+    return {"rows": rows, "ping_seconds": Spread(ping_seconds), "experiment": bool(experiment_env)}
 
 
 def measure_role_vs_uri(bench):
@@ -385,6 +431,9 @@ def _process_of(task, module):
     return task.processes[0] if task.processes else None
 
 
+SCALE_LOOKUPS = ("find the first client", "find the last client", "find the last client by id", "list every client")
+
+
 def measure_scale(bench, sizes):
     results = []
     baseline_role = []  # role no-op play seconds per repeat at the smallest N
@@ -392,26 +441,30 @@ def measure_scale(bench, sizes):
         bench.say("scale: seeding %d clients and %d tokens" % (size, size))
         bench.sim.reset()
         start = time.time()
-        bench.sim.control.seed(clients=size, tokens_per_client=1, prefix="bulk")
+        seeded = bench.sim.control.seed(clients=size, tokens_per_client=1, prefix="bulk")
         seed_seconds = time.time() - start
         vault = bench.fresh_vault_file("scale-%d" % size)
         variables = {"bench_vault_file": vault, "bench_first": "bulk-00001", "bench_last": "bulk-%05d" % size,
+                     "bench_last_id": seeded["client_ids"][-1],
                      "bench_expected_clients": size + 1}
         first = bench.ws.play("role.yml", bench.sim, {"bench_vault_file": vault}).check()
-        rows = {"find the first client": [], "find the last client": [], "list every client": [], "role": []}
+        rows = {name: [] for name in SCALE_LOOKUPS}
+        rows["role"] = []
         for index in range(bench.repeat):
             bench.say("scale: N=%d run %d/%d" % (size, index + 1, bench.repeat))
             run = bench.ws.play("scale.yml", bench.sim, dict(variables), measure_processes=True).check()
             pings = run.tasks_named("ping")
             ping_seconds = median_of(task.seconds for task in pings)
             ping_rss = median_of(task.peak_rss_kib for task in pings)
-            for name in ("find the first client", "find the last client", "list every client"):
+            for name in SCALE_LOOKUPS:
                 task = run.task(name)
                 process = _process_of(task, "zendesk_oauth_client_info")
                 rows[name].append({
                     "requests": len(task.requests),
                     "ratio": ratio(task.seconds, ping_seconds),
                     "server_share": ratio(task.server_seconds, task.seconds),
+                    "server_ms_per_request": ratio(task.server_seconds * 1000, len(task.requests)),
+                    "process_share": ratio(process["end"] - process["start"], task.seconds) if process else None,
                     "rss_kib": process["maxrss_kib"] if process else None,
                     "ping_rss_kib": ping_rss,
                     "cpu": process.get("cpu") if process else None,

@@ -86,6 +86,7 @@ def test_scale_100(counts):
     assert size["first_converge_requests"] == 3
     assert rows["find the first client"][0]["requests"] == 1      # stops on page 1
     assert rows["find the last client"][0]["requests"] == 1       # bulk-00100 is the last of page 1
+    assert rows["find the last client by id"][0]["requests"] == 1  # GET clients/{id}, at any N
     assert rows["list every client"][0]["requests"] == 2          # 101 clients: 2 pages of 100
     # The role's client is the 101st (created after the seed): 2 pages to find it + tokens/current.
     assert rows["role"][0]["requests"] == 3
