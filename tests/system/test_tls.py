@@ -38,10 +38,6 @@ CASES = {
     "ca-path-with-requests-bundle": ({"ca_path": "CA"}, {"REQUESTS_CA_BUNDLE": "SYSTEM_BUNDLE"}),
     "validation-off-with-requests-bundle": ({"validate_certs": False}, {"REQUESTS_CA_BUNDLE": "SYSTEM_BUNDLE"}),
 }
-REQUESTS_BUNDLE_BUG = (
-    "BUG (module_utils/_api.py): requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE from the environment override "
-    "Session.verify, so ca_path and validate_certs: false are ignored wherever that variable is set. Proposed fix: "
-    "pass verify=self.session.verify to each session.request() call in ZendeskClient._send.")
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +111,6 @@ def test_validation_off_works_and_warns(tls_run):
     assert [r["status"] for r in controls["validation-off"].requests()] == [200]
 
 
-@pytest.mark.xfail(strict=True, reason=REQUESTS_BUNDLE_BUG)
 def test_ca_path_wins_over_requests_ca_bundle(tls_run):
     result, controls = tls_run
     outcome = result.result("ca-path-with-requests-bundle")
@@ -123,7 +118,6 @@ def test_ca_path_wins_over_requests_ca_bundle(tls_run):
     assert [r["status"] for r in controls["ca-path-with-requests-bundle"].requests()] == [200]
 
 
-@pytest.mark.xfail(strict=True, reason=REQUESTS_BUNDLE_BUG)
 def test_validation_off_wins_over_requests_ca_bundle(tls_run):
     result, controls = tls_run
     outcome = result.result("validation-off-with-requests-bundle")

@@ -26,9 +26,14 @@ from ansible.plugins.callback import CallbackBase
 
 
 def _message(event):
-    """Plain text of a WarningSummary / ErrorSummary (2.19+), or of a plain string (older cores)."""
+    """Plain text of a WarningSummary / ErrorSummary (2.19+) with its chain of causes, or of a plain string."""
     inner = getattr(event, "event", event)
-    return getattr(inner, "msg", None) or str(inner)
+    parts = []
+    while inner is not None and len(parts) < 10:
+        parts.append(getattr(inner, "msg", None) or str(inner))
+        chain = getattr(inner, "chain", None)
+        inner = getattr(chain, "event", None)
+    return ": ".join(parts)
 
 
 class CallbackModule(CallbackBase):
