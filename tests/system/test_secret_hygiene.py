@@ -28,7 +28,7 @@ import pytest
 import requests
 
 from playbook_runner import (ADMIN_API_TOKEN, ADMIN_EMAIL, ANSIBLE_VAULT, REPO, admin_connection, ansible_env, play,
-                             run_playbook, vault_decrypt)
+                             run_playbook, vault_decrypt, vault_encrypt)
 
 CLIENT = "zendesk.oauth.zendesk_oauth_client"
 CLIENT_INFO = "zendesk.oauth.zendesk_oauth_client_info"
@@ -202,6 +202,45 @@ def test_vault_file_is_private_and_a_wrong_password_leaves_it_alone(hygiene_run)
 
 
 def test_example_bootstrap_playbook_leaks_nothing(sim, tmp_path):
+    """examples/bootstrap.yml both ways its header documents, at -vvvv: the API token in a vault-encrypted vars
+    file (default callback), then ZENDESK_* variables with an admin OAuth token (json callback)."""
     if not os.path.exists(EXAMPLE):
-        pytest.skip("examples/bootstrap.yml is not in the repository yet (being written): nothing to run")
-    pytest.skip("examples/bootstrap.yml exists: wire its variables into this test")
+        pytest.skip("examples/bootstrap.yml is not in the repository: nothing to run")
+    inputs, root = str(tmp_path / "inputs"), str(tmp_path / "run")  # what the user brings; what the run writes
+    os.makedirs(inputs)
+    os.makedirs(root)
+    password_file = os.path.join(inputs, "vault.pass")
+    with open(password_file, "w", encoding="utf-8") as handle:
+        handle.write(VAULT_PASSWORD + "\n")
+    api_token_file = os.path.join(inputs, "admin_api_token.vault.yml")
+    with open(api_token_file, "wb") as handle:
+        handle.write(vault_encrypt("zendesk_api_token: %s\n" % ADMIN_API_TOKEN, VAULT_PASSWORD))
+    vault_file = os.path.join(root, "zendesk_oauth.vault.yml")
+    log_file = os.path.join(root, "ansible.log")
+    prepared = api(sim, "POST", "/api/v2/oauth/clients", json={"client": {
+        "identifier": "prepared", "name": "Prepared", "kind": "confidential"}})["client"]
+    admin_oauth_token = api(sim, "POST", "/api/v2/oauth/tokens", json={"token": {
+        "client_id": prepared["id"], "scopes": ["read", "write"]}})["token"]["full_token"]
+
+    common = {"zendesk_vault_file": vault_file, "zendesk_vault_password_file": password_file}
+    with_api_token = run_playbook(
+        EXAMPLE, root, verbosity=4, stdout_callback=None, env={"ANSIBLE_LOG_PATH": log_file},
+        extra_vars=dict(common, zendesk_url=sim.url, zendesk_email=ADMIN_EMAIL),
+        extra_args=["-e", "@" + api_token_file, "--vault-password-file", password_file])
+    assert with_api_token.rc == 0, with_api_token
+    with_environment = run_playbook(
+        EXAMPLE, root, verbosity=4, stdout_callback="json", extra_vars=common,
+        env={"ANSIBLE_LOG_PATH": log_file, "ZENDESK_URL": sim.url, "ZENDESK_OAUTH_TOKEN": admin_oauth_token})
+    assert with_environment.rc == 0, with_environment
+    assert with_environment.json["stats"]["localhost"]["changed"] == 0, "the second run should only verify"
+
+    secrets = collect_secrets(sim, {"admin API token": ADMIN_API_TOKEN, "admin OAuth token": admin_oauth_token,
+                                    "vault password": VAULT_PASSWORD})
+    texts = [("stdout (API token)", with_api_token.stdout), ("stderr (API token)", with_api_token.stderr),
+             ("stdout (environment)", with_environment.stdout), ("stderr (environment)", with_environment.stderr)]
+    for path in written_files(root, {os.path.realpath(vault_file)}):
+        with open(path, "rb") as handle:
+            texts.append((os.path.relpath(path, root), handle.read().decode("utf-8", "replace")))
+    assert leaks(secrets, texts) == [], "secrets found (label, where): %s" % leaks(secrets, texts)
+    assert os.stat(vault_file).st_mode & 0o777 == 0o600
+    assert secrets["client acme_integration secret"] in vault_decrypt(vault_file, VAULT_PASSWORD)
