@@ -194,6 +194,26 @@ def test_revoked_token_is_replaced_and_stored(ws, sim, admin_session):
     assert [r for r in api_requests(sim) if r[0] != "GET"] == [("POST", "/api/v2/oauth/tokens")]
 
 
+def test_expired_token_is_replaced_and_stored(ws, sim):
+    sim.control.set_config(token_default_ttl=3600)
+    succeeded(ws.converge())
+    old = ws.vault_content()
+    assert old["zendesk_oauth_token_expires_at"] is not None
+    sim.control.advance_clock(7200)
+
+    stats = succeeded(ws.converge())
+
+    assert stats["changed"] > 0
+    new = ws.vault_content()
+    assert new["zendesk_oauth_token_id"] != old["zendesk_oauth_token_id"]
+    tokens = {token["id"]: token for token in sim.control.state()["tokens"]}
+    assert tokens[old["zendesk_oauth_token_id"]]["expired"]
+    assert not tokens[new["zendesk_oauth_token_id"]]["expired"]
+    assert new["zendesk_oauth_full_token"] == tokens[new["zendesk_oauth_token_id"]]["full_token"]
+    assert works_as_bearer(sim, new["zendesk_oauth_full_token"])
+    assert not works_as_bearer(sim, old["zendesk_oauth_full_token"])
+
+
 def test_rotation_stores_the_new_token_before_revoking_the_old_one(ws, sim):
     succeeded(ws.converge())
     old = ws.vault_content()
