@@ -27,8 +27,9 @@ import subprocess
 import pytest
 import requests
 
-from playbook_runner import (ADMIN_API_TOKEN, ADMIN_EMAIL, ANSIBLE_VAULT, REPO, admin_connection, ansible_env, play,
-                             run_playbook, vault_decrypt, vault_encrypt)
+from playbook_runner import (ADMIN_API_TOKEN, ADMIN_EMAIL, ANSIBLE_VAULT, REPO, admin_connection, ansible_env, finish,
+                             play, run_playbook, start_playbook, vault_decrypt, vault_encrypt, write_playbook)
+from simulator import Simulator, SimulatorControl
 
 CLIENT = "zendesk.oauth.zendesk_oauth_client"
 CLIENT_INFO = "zendesk.oauth.zendesk_oauth_client_info"
@@ -36,6 +37,7 @@ TOKEN = "zendesk.oauth.zendesk_oauth_token"
 VAULT_PASSWORD = "hygiene-vault-password-5b0e2d"
 WRONG_PASSWORD = "hygiene-wrong-password-77aa01"
 EXAMPLE = os.path.join(REPO, "examples", "bootstrap.yml")
+CALLBACKS = ("default", "json")
 
 
 def api(sim, method, path, **kwargs):
@@ -133,25 +135,54 @@ def leaks(secrets, texts):
     return found
 
 
-@pytest.fixture(params=["default", "json"])
-def hygiene_run(request, sim, tmp_path):
-    callback = request.param
-    prepared = api(sim, "POST", "/api/v2/oauth/clients", json={"client": {
-        "identifier": "prepared", "name": "Prepared", "kind": "confidential"}})["client"]
-    admin_oauth_token = api(sim, "POST", "/api/v2/oauth/tokens", json={"token": {
-        "client_id": prepared["id"], "scopes": ["read", "write"]}})["token"]["full_token"]
-    vault_file = str(tmp_path / "vault" / "zendesk.yml")
-    os.makedirs(os.path.dirname(vault_file))
-    log_file = str(tmp_path / "ansible.log")
-    env = {"ANSIBLE_LOG_PATH": log_file, "HYGIENE_API_TOKEN": ADMIN_API_TOKEN,
-           "HYGIENE_OAUTH_TOKEN": admin_oauth_token, "HYGIENE_VAULT_PASSWORD": VAULT_PASSWORD,
-           "ZENDESK_URL": sim.url, "ZENDESK_OAUTH_TOKEN": admin_oauth_token}
-    result = run_playbook(hygiene_plays(sim, vault_file), str(tmp_path), verbosity=4,
-                          stdout_callback=None if callback == "default" else "json", env=env)
-    secrets = collect_secrets(sim, {"admin API token": ADMIN_API_TOKEN, "admin OAuth token": admin_oauth_token,
-                                    "vault password": VAULT_PASSWORD,
-                                    "prepared client's first secret": prepared["secret"]})
-    return callback, result, secrets, str(tmp_path), vault_file, log_file
+class OwnSimulator:
+    """A simulator of one run's own (url, control), so both callback runs can go at once."""
+
+    def __init__(self):
+        self.server = Simulator(port=0)
+        self.url = self.server.start()
+        self.control = SimulatorControl(self.url)
+
+
+@pytest.fixture(scope="module")
+def hygiene_runs(tmp_path_factory):
+    """Both runs (default and json callback, -vvvv) started together, each against its own simulator."""
+    started = {}
+    try:
+        for callback in CALLBACKS:
+            sim = OwnSimulator()
+            root = str(tmp_path_factory.mktemp("hygiene-" + callback))
+            prepared = api(sim, "POST", "/api/v2/oauth/clients", json={"client": {
+                "identifier": "prepared", "name": "Prepared", "kind": "confidential"}})["client"]
+            admin_oauth_token = api(sim, "POST", "/api/v2/oauth/tokens", json={"token": {
+                "client_id": prepared["id"], "scopes": ["read", "write"]}})["token"]["full_token"]
+            vault_file = os.path.join(root, "vault", "zendesk.yml")
+            os.makedirs(os.path.dirname(vault_file))
+            log_file = os.path.join(root, "ansible.log")
+            env = {"ANSIBLE_LOG_PATH": log_file, "HYGIENE_API_TOKEN": ADMIN_API_TOKEN,
+                   "HYGIENE_OAUTH_TOKEN": admin_oauth_token, "HYGIENE_VAULT_PASSWORD": VAULT_PASSWORD,
+                   "ZENDESK_URL": sim.url, "ZENDESK_OAUTH_TOKEN": admin_oauth_token}
+            playbook = write_playbook(root, hygiene_plays(sim, vault_file))
+            process = start_playbook(playbook, root, verbosity=4, env=env,
+                                     stdout_callback=None if callback == "default" else "json")
+            started[callback] = (sim, process, root, vault_file, log_file, {
+                "admin API token": ADMIN_API_TOKEN, "admin OAuth token": admin_oauth_token,
+                "vault password": VAULT_PASSWORD, "prepared client's first secret": prepared["secret"]})
+        runs = {}
+        for callback, (sim, process, root, vault_file, log_file, known) in started.items():
+            result = finish(process)
+            runs[callback] = (callback, result, collect_secrets(sim, known), root, vault_file, log_file)
+        yield runs
+    finally:
+        for sim, process, *_ in started.values():
+            if process.poll() is None:
+                process.kill()
+            sim.server.stop()
+
+
+@pytest.fixture(params=CALLBACKS)
+def hygiene_run(request, hygiene_runs):
+    return hygiene_runs[request.param]
 
 
 def test_no_secret_in_output_or_files(hygiene_run):
