@@ -83,7 +83,7 @@ def main(argv=None):
             results["scale"] = measure.measure_scale(bench, args.sizes)
         if "rate" in args.sections:
             results["rate_limit"] = measure.measure_rate_limit(
-                bench, fleet=args.fleet, plan=200, compressed_fleet=10, compression=10)
+                bench, fleet=args.fleet, plan=200, compressed_fleet=6)
     finally:
         sim.stop()
         workspace.cleanup()
