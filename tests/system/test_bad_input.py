@@ -244,7 +244,8 @@ ROLE_CASES = [
 UNWRITABLE_BUG = (
     "BUG (roles/oauth_bootstrap): the role checks only that the vault file's directory exists, so with an "
     "unwritable directory it creates the client and mints a token, then fails to write them: a token nobody "
-    "holds. Proposed fix in the reliability report: create the vault file (empty, 0600) before the first request.")
+    "holds. Proposed fix (reliability report): before the first request, create and remove a probe file in that "
+    "directory (ansible.builtin.tempfile in a block whose rescue fails naming oauth_bootstrap_vault_file).")
 
 
 @pytest.fixture(scope="module")

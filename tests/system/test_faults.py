@@ -239,7 +239,9 @@ def test_a_failed_revoke_after_a_mint_does_not_lose_the_new_token(sim, tmp_path)
     result = run_playbook([play(tasks, admin_connection(sim.url))], str(tmp_path))
     summary = result.result("summary of minted")["msg"]
 
+    assert not summary["failed"], "the task failed after minting: %s" % summary["msg"]
     live = live_tokens(sim.control.state(), client["id"])
+    assert read(token_file) in [t["full_token"] for t in live], "the user does not hold a live token"
     unheld = [t for t in live if t["full_token"] != read(token_file)]
     named = " ".join([summary["msg"] or ""] + list(summary["warnings"] or []))
     assert all(str(t["id"]) in named for t in unheld), (
