@@ -24,6 +24,7 @@ import requests
 from harness import ADMIN, BENCH_DIR, REPO
 from stats import Spread, median_of, ratio
 
+EXAMPLE_PLAYBOOK = os.path.join(REPO, "examples", "bootstrap.yml")
 URI_PLAYBOOK = os.path.join(REPO, "examples", "uri_bootstrap.yml")
 PAGE_SIZE = 100  # the client asks for page[size]=100, Zendesk's maximum
 
@@ -101,36 +102,74 @@ class Bench:
             os.unlink(path)
         return path
 
-    def revoke_held_token(self):
-        """Revoke, behind the role's back, the one live token (the one its vault file holds)."""
-        tokens = self.sim.control.state()["tokens"]
-        if len(tokens) != 1:
-            raise RuntimeError("expected one live token, found %d" % len(tokens))
+    def revoke_live_tokens(self):
+        """Revoke, behind the playbook's back, every live token (the held one among them): the
+        recovery scenario. The log is cleared afterwards."""
         session = requests.Session()
         session.auth = ("%s/token" % ADMIN["email"], ADMIN["api_token"])
-        answer = session.delete("%s/api/v2/oauth/tokens/%d" % (self.sim.url, tokens[0]["id"]), timeout=30)
-        answer.raise_for_status()
+        for token in self.sim.control.state()["tokens"]:
+            answer = session.delete("%s/api/v2/oauth/tokens/%d" % (self.sim.url, token["id"]), timeout=30)
+            answer.raise_for_status()
         self.sim.clear_requests()
+
+    def live_tokens(self):
+        return len(self.sim.control.state()["tokens"])
+
+    def example_variables(self, vault):
+        """The variables both examples take (same names in bootstrap.yml and uri_bootstrap.yml)."""
+        password_file = self.ws.path("vault-password")
+        if not os.path.exists(password_file):
+            with open(password_file, "w", encoding="utf-8") as handle:
+                handle.write("bench-vault-password\n")
+        return {"zendesk_vault_file": vault, "zendesk_vault_password_file": password_file}
 
 
 # --------------------------------------------------------------------------------------------
 # 1. API requests
 # --------------------------------------------------------------------------------------------
-def role_jobs(bench, playbook, extra, name):
-    """First converge, no-op, rotation, recovery: the requests of each, on a fresh account."""
+def role_playbook(bench, vault):
+    """The role as users run it: examples/bootstrap.yml, else bench/playbooks/role.yml (same role call)."""
+    if os.path.exists(EXAMPLE_PLAYBOOK):
+        return EXAMPLE_PLAYBOOK, bench.example_variables(vault), {"oauth_bootstrap_rotate": True}
+    return "role.yml", {"bench_vault_file": vault}, {"bench_rotate": True}
+
+
+class Job(object):
+    """One run of a job: its requests, whether it reported a change, live tokens left after it."""
+
+    def __init__(self, run, live_tokens):
+        self.requests = run.requests
+        self.changed = any(task.changed for task in run.tasks)
+        self.live_tokens = live_tokens
+
+
+def role_jobs(bench):
+    """First converge, no-op, rotation, recovery, on a fresh account."""
     bench.sim.reset()
-    vault = bench.fresh_vault_file(name)
-    variables = dict(extra, bench_vault_file=vault)
+    playbook, variables, rotate = role_playbook(bench, bench.fresh_vault_file("requests-role"))
     jobs = {}
+    for job, extra in (("first converge", {}), ("no-op converge", {}), ("rotation", rotate)):
+        run = bench.ws.play(playbook, bench.sim, dict(variables, **extra)).check()
+        jobs[job] = Job(run, bench.live_tokens())
+    bench.revoke_live_tokens()
     run = bench.ws.play(playbook, bench.sim, dict(variables)).check()
-    jobs["first converge"] = run
-    run = bench.ws.play(playbook, bench.sim, dict(variables)).check()
-    jobs["no-op converge"] = run
-    run = bench.ws.play(playbook, bench.sim, dict(variables, bench_rotate=True)).check()
-    jobs["rotation"] = run
-    bench.revoke_held_token()
-    run = bench.ws.play(playbook, bench.sim, dict(variables)).check()
-    jobs["recovery from a revoked token"] = run
+    jobs["recovery from a revoked token"] = Job(run, bench.live_tokens())
+    return jobs
+
+
+def uri_jobs(bench):
+    """The same jobs with examples/uri_bootstrap.yml, which knows one way only: every run lists the
+    clients, creates the client if it is missing, and mints a token (it cannot rotate on request:
+    every run is a rotation that revokes nothing)."""
+    bench.sim.reset()
+    variables = bench.example_variables(bench.fresh_vault_file("requests-uri"))
+    jobs = {}
+    for job in ("first converge", "no-op converge", "rotation"):
+        run = bench.ws.play(URI_PLAYBOOK, bench.sim, dict(variables)).check()
+        jobs[job] = Job(run, bench.live_tokens())
+    bench.revoke_live_tokens()
+    run = bench.ws.play(URI_PLAYBOOK, bench.sim, dict(variables)).check()
+    jobs["recovery from a revoked token"] = Job(run, bench.live_tokens())
     return jobs
 
 
@@ -148,7 +187,7 @@ def measure_module_requests(bench):
 
 def measure_role_requests(bench):
     bench.say("requests: role first converge, no-op, rotation, recovery")
-    role = role_jobs(bench, "role.yml", {}, "requests-role")
+    role = role_jobs(bench)
     uri = None
     if os.path.exists(URI_PLAYBOOK):
         bench.say("requests: examples/uri_bootstrap.yml, the same jobs")
@@ -160,33 +199,17 @@ def measure_role_requests(bench):
         jobs.append({
             "job": job, "floor": floor, "why": why,
             "role": len(role_run.requests), "role_calls": describe(role_run.requests),
-            "role_changed": any(t.changed for t in role_run.tasks),
+            "role_changed": role_run.changed, "role_live_tokens": role_run.live_tokens,
             "uri": len(uri_run.requests) if uri_run else None,
             "uri_calls": describe(uri_run.requests) if uri_run else "n/a",
+            "uri_changed": uri_run.changed if uri_run else None,
+            "uri_live_tokens": uri_run.live_tokens if uri_run else None,
         })
     return jobs
 
 
 def measure_requests(bench):
     return {"modules": measure_module_requests(bench), "role": measure_role_requests(bench)}
-
-
-# The hand-written playbook: what it supports is whatever examples/uri_bootstrap.yml supports.
-def uri_variables(bench, vault):
-    return {
-        "zendesk_oauth_url": bench.sim.url,
-        "bench_vault_file": vault,
-    }
-
-
-def uri_jobs(bench):
-    bench.sim.reset()
-    vault = bench.fresh_vault_file("requests-uri")
-    variables = uri_variables(bench, vault)
-    jobs = {}
-    jobs["first converge"] = bench.ws.play(URI_PLAYBOOK, bench.sim, dict(variables)).check()
-    jobs["no-op converge"] = bench.ws.play(URI_PLAYBOOK, bench.sim, dict(variables)).check()
-    return jobs
 
 
 # --------------------------------------------------------------------------------------------
@@ -259,6 +282,8 @@ def measure_task_time(bench, experiment=True):
 
 
 def measure_role_vs_uri(bench):
+    """examples/bootstrap.yml (the role) against examples/uri_bootstrap.yml: play time of a first
+    run on an empty account and of the run after it, back to back, alternating which goes first."""
     if not os.path.exists(URI_PLAYBOOK):
         return None
     figures = {"first converge": [], "no-op converge": [], "first converge (process)": [],
@@ -271,28 +296,29 @@ def measure_role_vs_uri(bench):
             bench.sim.reset()
             vault = bench.fresh_vault_file("time-" + which)
             if which == "role":
-                variables, playbook = {"bench_vault_file": vault}, "role.yml"
+                playbook, variables, _rotate = role_playbook(bench, vault)
             else:
-                variables, playbook = uri_variables(bench, vault), URI_PLAYBOOK
+                playbook, variables = URI_PLAYBOOK, bench.example_variables(vault)
             first = bench.ws.play(playbook, bench.sim, dict(variables)).check()
-            noop = bench.ws.play(playbook, bench.sim, dict(variables)).check()
-            runs[which] = (first, noop)
+            second = bench.ws.play(playbook, bench.sim, dict(variables)).check()
+            runs[which] = (first, second)
         for position, job in enumerate(("first converge", "no-op converge")):
             role_run, uri_run = runs["role"][position], runs["uri"][position]
             figures[job].append(ratio(role_run.play_seconds, uri_run.play_seconds))
             figures[job + " (process)"].append(ratio(role_run.wall, uri_run.wall))
-    return {job: Spread(values) for job, values in figures.items()}
+    result = {job: Spread(values) for job, values in figures.items()}
+    return result
 
 
 def role_task_breakdown(bench):
     """Where the role's no-op converge spends its time: module processes vs controller-only tasks."""
     bench.sim.reset()
-    vault = bench.fresh_vault_file("breakdown")
-    bench.ws.play("role.yml", bench.sim, {"bench_vault_file": vault}).check()
+    playbook, variables, _rotate = role_playbook(bench, bench.fresh_vault_file("breakdown"))
+    bench.ws.play(playbook, bench.sim, dict(variables)).check()
     shares = []
-    for index in range(bench.repeat):
-        bench.say("role breakdown: run %d/%d" % (index + 1, bench.repeat))
-        run = bench.ws.play("role.yml", bench.sim, {"bench_vault_file": vault}, measure_processes=True).check()
+    for index in range(min(bench.repeat, 3)):
+        bench.say("role breakdown: run %d/%d" % (index + 1, min(bench.repeat, 3)))
+        run = bench.ws.play(playbook, bench.sim, dict(variables), measure_processes=True).check()
         total = sum(task.seconds for task in run.tasks)
         by_action = {}
         for task in run.tasks:

@@ -24,6 +24,12 @@ def _mark(value, goal):
     return "✓" if value <= goal else "✗"
 
 
+def _outcome(changed, live_tokens):
+    if changed is None:
+        return "–"
+    return "%s, %d" % ("changed" if changed else "ok", live_tokens)
+
+
 def _mib(kib):
     return "–" if kib is None else "%.1f" % (kib / MIB)
 
@@ -61,10 +67,17 @@ def section_requests(data):
     for job in data["role"]:
         verdict = "at floor" if job["role"] == job["floor"] else "+%d" % (job["role"] - job["floor"])
         uri = "–" if job["uri"] is None else job["uri"]
-        rows.append([job["job"], job["floor"], "**%d** (%s)" % (job["role"], verdict), uri, job["role_calls"],
-                     job["uri_calls"], job["why"]])
-    out.append(_table(["job", "floor", "role", "uri playbook", "role sends", "uri playbook sends",
+        rows.append([job["job"], job["floor"], "**%d** (%s)" % (job["role"], verdict), uri,
+                     _outcome(job["role_changed"], job["role_live_tokens"]),
+                     _outcome(job["uri_changed"], job["uri_live_tokens"]),
+                     job["role_calls"], job["uri_calls"], job["why"]])
+    out.append(_table(["job", "floor", "role", "uri playbook", "role: changed, live tokens after",
+                       "uri playbook: changed, live tokens after", "role sends", "uri playbook sends",
                        "floor: the fewest requests the API allows"], rows))
+    out += ["", "The role runs as `examples/bootstrap.yml` (rotation: `-e oauth_bootstrap_rotate=true`); the recovery "
+            "run follows a revocation of every live token behind its back. `examples/uri_bootstrap.yml` has one way "
+            "only: every run lists the clients, creates the client if it is missing and mints a token it never "
+            "revokes, so its \"no-op\" and \"rotation\" are the same run, and its token count grows by one per run."]
     noop = [job for job in data["role"] if job["job"] == "no-op converge"][0]
     first = [job for job in data["role"] if job["job"] == "first converge"][0]
     out += ["", "Goals: no-op converge ≤ 2 requests: %s (%d); first converge at the floor: %s (%d)."
