@@ -39,7 +39,7 @@ task_pytest() {
     return 0
   fi
   local rc=0
-  PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" python -m pytest tests/system -q || rc=$?
+  PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -p no:cacheprovider tests/system -q || rc=$?
   # pytest's 5 means "no tests collected": with test files present that is a fault.
   [ "$rc" = 5 ] && say "pytest collected no tests although tests/system has test files"
   return "$rc"
@@ -124,9 +124,10 @@ task_build() {
   ansible-galaxy collection build --force --output-path "$REPO/dist" "$REPO" || return
   local listing stray
   listing=$(tar -tzf "$(tarball)") || return
-  echo "$(basename "$(tarball)"): $(wc -l <<<"$listing") entries"
   printf '%s\n' "$listing"
-  stray=$(grep -E '^(\.venvs?|\.cache|\.ci|\.git|dist|tests/output|Makefile)(/|$)|\.tar\.gz$' <<<"$listing")
+  echo "$(basename "$(tarball)"): $(wc -l <<<"$listing") entries"
+  stray=$(grep -E '(^|/)(\.venvs?|\.cache|\.ci|\.git|\.pytest_cache|__pycache__|dist|tests/output|Makefile)(/|$)|\.(tar\.gz|pyc)$' <<<"$listing" |
+    sed -E 's#^((\.[^/]+|dist|tests/output)/).*#\1#' | sort -u)
   if [ -n "$stray" ]; then
     say "the tarball holds files that are not collection content (add them to build_ignore in galaxy.yml):"
     say "$stray"
