@@ -228,12 +228,14 @@ class ZendeskClient(object):
         return parts.path + ("?" + parts.query if parts.query else "")
 
     # -- one request with retries -------------------------------------------------------------
-    def request(self, method, path, params=None, json=None, bearer=None, ok_statuses=(200, 201, 204)):
+    def request(self, method, path, params=None, json=None, bearer=None, ok_statuses=(200, 201, 204),
+                authenticate=True):
         """Send one API call; returns (status, parsed JSON body or None).
 
         Retries 429 (waiting Retry-After) for every method, and 5xx / connection failures only
         for methods a retry cannot duplicate. A POST that may have landed raises
-        ZendeskAmbiguousError instead.
+        ZendeskAmbiguousError instead. authenticate=False sends no Authorization header at all
+        (an endpoint where the caller authenticates itself in the body).
         """
         method = method.upper()
         url = self._url_for(path)
@@ -243,6 +245,8 @@ class ZendeskClient(object):
             headers["Content-Type"] = "application/json"
         if bearer is not None:
             headers["Authorization"] = "Bearer " + bearer
+        if not authenticate:
+            headers["Authorization"] = None  # requests drops a header set to None, the session's too
         attempt = 0
         while True:
             attempt += 1

@@ -163,11 +163,20 @@ def check_limits(options):
         raise ConnectionOptionError("ca_path is set but validate_certs is false: drop one of them")
 
 
-def resolve_connection(params, environ):
-    """Check every connection option; return (client keyword arguments, warnings, secrets from the environment)."""
+def resolve_connection(params, environ, auth_required=True):
+    """Check every connection option; return (client keyword arguments, warnings, secrets from the environment).
+
+    With auth_required=False (an endpoint where the caller authenticates itself in the request,
+    such as the OAuth grant endpoint) no credentials are needed, and any that are given, in the
+    task, through module_defaults or ZENDESK_*, are left out of the client: they are never sent.
+    """
     options, from_env = merge_environment(params, environ)
+    secrets = [options[name] for name in ("api_token", "oauth_token") if name in from_env]
     base_url = base_url_from(options["subdomain"], options["url"])
-    check_auth(options["email"], options["api_token"], options["oauth_token"])
+    if auth_required:
+        check_auth(options["email"], options["api_token"], options["oauth_token"])
+    else:
+        options.update(dict.fromkeys(AUTH_OPTIONS))
     check_limits(options)
     warnings = []
     parts = urlsplit(base_url)
@@ -175,7 +184,6 @@ def resolve_connection(params, environ):
         warnings.append("url uses plain http to %s: credentials and tokens cross the network unencrypted" % parts.hostname)
     if parts.scheme == "https" and not options["validate_certs"]:
         warnings.append("validate_certs is false: the server's TLS certificate is not checked (insecure)")
-    secrets = [options[name] for name in ("api_token", "oauth_token") if name in from_env]
     client_kwargs = {
         "base_url": base_url,
         "email": options["email"],

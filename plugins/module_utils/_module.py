@@ -19,13 +19,19 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._api import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ZendeskClient, ZendeskError
 from ._connection import CONNECTION_ARGUMENT_SPEC, ConnectionOptionError, resolve_connection
+from ._grants import GrantAPI
 from ._oauth import OAuthAPI
 
 
 class ZendeskModule(object):
-    """An AnsibleModule with the shared connection options and one API client per run."""
+    """An AnsibleModule with the shared connection options and one API client per run.
 
-    def __init__(self, argument_spec, **kwargs):
+    auth_required=False is for a module whose endpoint needs no API credentials (the OAuth grant
+    endpoint, where the client authenticates itself): none are asked for, and any given (in the
+    task, through module_defaults or ZENDESK_*) are never sent.
+    """
+
+    def __init__(self, argument_spec, auth_required=True, **kwargs):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
@@ -37,29 +43,44 @@ class ZendeskModule(object):
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR and "".join(
                 traceback.format_exception_only(type(REQUESTS_IMPORT_ERROR), REQUESTS_IMPORT_ERROR)))
         try:
-            self._client_kwargs, warnings, secrets = resolve_connection(self.params, os.environ)
+            self._client_kwargs, warnings, secrets = resolve_connection(self.params, os.environ,
+                                                                        auth_required=auth_required)
         except ConnectionOptionError as exc:
             self.module.fail_json(msg=str(exc))
         for secret in secrets:
             self.module.no_log_values.add(secret)
         for warning in warnings:
             self.module.warn(warning)
-        self._api = None
+        self._client = self._api = self._grants = None
 
     @property
     def base_url(self):
         return self._client_kwargs["base_url"]
 
     @property
+    def client(self):
+        """The HTTP client of this run (built on first use: a run that fails validation sends nothing)."""
+        if self._client is None:
+            self._client = ZendeskClient(warn=self.module.warn, **self._client_kwargs)
+        return self._client
+
+    @property
     def api(self):
-        """The OAuth API of this account (built on first use: a run that fails validation sends nothing)."""
+        """The OAuth API of this account: clients and tokens."""
         if self._api is None:
-            self._api = OAuthAPI(ZendeskClient(warn=self.module.warn, **self._client_kwargs))
+            self._api = OAuthAPI(self.client)
         return self._api
 
     @property
+    def grants(self):
+        """The grant endpoint (POST /oauth/tokens), where an OAuth client gets tokens for itself."""
+        if self._grants is None:
+            self._grants = GrantAPI(self.client)
+        return self._grants
+
+    @property
     def requests_sent(self):
-        return self._api.client.request_count if self._api else 0
+        return self._client.request_count if self._client else 0
 
     def fail(self, msg, **result):
         self.module.fail_json(msg=msg, **result)

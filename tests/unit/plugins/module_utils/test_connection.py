@@ -125,3 +125,25 @@ def test_client_sends_basic_token_auth_or_bearer():
     assert bearer.session.verify is True
     assert ZendeskClient("https://a", oauth_token="x", ca_path="/ca.pem").session.verify == "/ca.pem"
     assert ZendeskClient("https://a", oauth_token="x", validate_certs=False).session.verify is False
+
+
+def test_without_auth_required_no_credentials_are_needed_and_given_ones_are_dropped():
+    kwargs, dummy, secrets = resolve_connection(params(subdomain="acme"), {}, auth_required=False)
+    assert kwargs["base_url"] == "https://acme.zendesk.com" and secrets == []
+    assert (kwargs["email"], kwargs["api_token"], kwargs["oauth_token"]) == (None, None, None)
+    # Given in the task (for example through module_defaults), even half of a pair: not checked, not kept.
+    kwargs, dummy, dummy = resolve_connection(params(subdomain="acme", email="admin@example.com"), {},
+                                              auth_required=False)
+    assert kwargs["email"] is None
+    assert ZendeskClient(**kwargs).session.headers.get("Authorization") is None
+
+
+def test_without_auth_required_secrets_from_the_environment_are_still_reported_for_masking():
+    env = {"ZENDESK_URL": "http://127.0.0.1:9", "ZENDESK_OAUTH_TOKEN": "env-bearer"}
+    kwargs, dummy, secrets = resolve_connection(params(), env, auth_required=False)
+    assert kwargs["oauth_token"] is None and secrets == ["env-bearer"]
+
+
+def test_auth_is_still_required_by_default():
+    with pytest.raises(ConnectionOptionError, match="no credentials"):
+        resolve_connection(params(subdomain="acme"), {})
