@@ -110,7 +110,7 @@ class PlaybookResult:
     def result(self, name, host="localhost"):
         """The result of the last task called ``name``."""
         matches = [res for task_name, res in self.task_results(host) if task_name == name]
-        assert matches, "no task %r ran; tasks: %s\n%s" % (name, [n for n, _ in self.task_results(host)], self.output)
+        assert matches, "no task %r ran; tasks: %s\n%s" % (name, [task for task, unused in self.task_results(host)], self.output)
         return matches[-1]
 
     def __repr__(self):
@@ -217,8 +217,8 @@ def run_module(module, args, workdir, timeout=120, env=None):
     try:
         result = json.loads(done.stdout)
     except ValueError:
-        raise AssertionError("module %s printed no JSON (rc=%s):\n%s\n%s" % (module, done.returncode, done.stdout,
-                                                                              done.stderr)) from None
+        raise AssertionError("module %s printed no JSON (rc=%s):\n%s\n%s"
+                             % (module, done.returncode, done.stdout, done.stderr)) from None
     result["warnings"] = [_warning_text(w) for w in result.get("warnings") or []]
     return result
 

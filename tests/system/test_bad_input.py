@@ -28,6 +28,7 @@ from simulator import Simulator, SimulatorControl
 
 CLIENT = "zendesk.oauth.zendesk_oauth_client"
 CLIENT_INFO = "zendesk.oauth.zendesk_oauth_client_info"
+GRANT = "zendesk.oauth.zendesk_oauth_grant"
 TOKEN = "zendesk.oauth.zendesk_oauth_token"
 ADMIN_OAUTH_TOKEN = "bad-input-admin-oauth-token-0123456789abcdef"  # never sent: every case fails first
 
@@ -97,6 +98,28 @@ CASES = [
      ["max_retry_wait=86400", "0 to 3600"]),
     ("ca-path-without-validation", CLIENT_INFO, {"validate_certs": False, "ca_path": "/etc/ssl/certs/ca.pem"},
      BASIC, ["ca_path is set but validate_certs is false"]),
+    # zendesk_oauth_grant takes no admin credential: only the URL and the grant's own inputs.
+    ("grant-type-unknown", GRANT, {"grant_type": "password", "client_identifier": "acme"}, {"url": "URL"},
+     ["grant_type", "client_credentials, refresh_token", "password"]),
+    ("grant-without-secret", GRANT, {"grant_type": "client_credentials", "client_identifier": "acme",
+                                     "scopes": ["read"]}, {"url": "URL"},
+     ["client_secret"]),
+    ("grant-refresh-without-token", GRANT, {"grant_type": "refresh_token", "client_identifier": "acme"},
+     {"url": "URL"}, ["refresh_token"]),
+    ("grant-expires-in-too-short", GRANT, {"grant_type": "client_credentials", "client_identifier": "acme",
+                                           "client_secret": "a-client-secret-0123456789", "scopes": ["read"],
+                                           "expires_in": 60}, {"url": "URL"},
+     ["expires_in=60", "more than 300 and less than 172800"]),
+    ("grant-refresh-lifetime-too-short", GRANT, {"grant_type": "refresh_token", "client_identifier": "acme",
+                                                 "refresh_token": "a-refresh-token-0123456789",
+                                                 "refresh_token_expires_in": 86400}, {"url": "URL"},
+     ["refresh_token_expires_in=86400", "more than 604800 and less than 7776000"]),
+    ("grant-scope-malformed", GRANT, {"grant_type": "client_credentials", "client_identifier": "acme",
+                                      "client_secret": "a-client-secret-0123456789", "scopes": ["tickets read"]},
+     {"url": "URL"}, ["scopes entry 'tickets read' is malformed"]),
+    ("grant-timeout-zero", GRANT, {"grant_type": "refresh_token", "client_identifier": "acme",
+                                   "refresh_token": "a-refresh-token-0123456789", "timeout": 0}, {"url": "URL"},
+     ["timeout=0", "greater than 0 and at most 600"]),
 ]
 CASE_IDS = [case[0] for case in CASES]
 
@@ -118,7 +141,7 @@ class Tripwire:
     def _serve(self):
         while not self._stop.is_set():
             try:
-                conn, _ = self.sock.accept()
+                conn = self.sock.accept()[0]
             except OSError:
                 continue
             self.connections += 1
@@ -155,7 +178,7 @@ def module_case_run(tmp_path_factory):
     tripwire = Tripwire()
     servers, controls, tasks = [], {}, []
     try:
-        for case_id, module, args, connection, _ in CASES:
+        for case_id, module, args, connection, unused_fragments in CASES:
             server = Simulator(port=0)
             url = server.start()
             servers.append(server)
@@ -254,7 +277,7 @@ def role_case_runs(tmp_path_factory):
     started = {}
     servers = []
     try:
-        for case_id, layout, _ in ROLE_CASES:
+        for case_id, layout, unused_fragments in ROLE_CASES:
             home = str(tmp_path_factory.mktemp(case_id))
             server = Simulator(port=0)
             url = server.start()
@@ -303,7 +326,7 @@ def test_role_refuses_a_bad_vault_file_before_any_request(role_case_runs, case_i
     assert result.rc != 0, "case %s did not fail:\n%s" % (case_id, result.output[-3000:])
     for fragment in fragments:  # what the user sees on the default output
         assert fragment in result.output, "case %s: %r not shown:\n%s" % (case_id, fragment, result.output[-3000:])
-    assert control.requests() == [], "case %s sent %s" % (case_id, [(r["method"], r["path"]) for r in
-                                                                     control.requests()])
+    sent = [(entry["method"], entry["path"]) for entry in control.requests()]
+    assert sent == [], "case %s sent %s" % (case_id, sent)
     assert vault_after == vault_before, "the vault file changed"
     assert before == after, "files changed in the run's directory"

@@ -326,7 +326,7 @@ def test_client_waits_exactly_what_retry_after_says_within_the_simulated_budget(
     sim.control.set_config(rate_limit_per_minute=3)
     sleeper = Sleeper(sim)
     client, retry_afters = api_client(sim, sleeper, max_retry_wait=3600, max_retries=20)
-    for _ in range(7):
+    for unused_call in range(7):
         client.get(CLIENTS_PATH)
 
     assert sleeper.waits, "the budget was never hit"
@@ -341,7 +341,7 @@ def test_client_total_wait_never_passes_max_retry_wait(sim):
     sim.control.queue_faults([{"method": "GET", "path": CLIENTS_PATH, "fault": "429", "count": 10,
                                "retry_after": 4}])
     sleeper = Sleeper(sim)
-    client, _ = api_client(sim, sleeper, max_retry_wait=10, max_retries=20)
+    client = api_client(sim, sleeper, max_retry_wait=10, max_retries=20)[0]
     api = module_utils("_api")
     with pytest.raises(api.ZendeskError) as caught:
         client.get(CLIENTS_PATH)

@@ -33,6 +33,7 @@ from simulator import Simulator, SimulatorControl
 
 CLIENT = "zendesk.oauth.zendesk_oauth_client"
 CLIENT_INFO = "zendesk.oauth.zendesk_oauth_client_info"
+GRANT = "zendesk.oauth.zendesk_oauth_grant"
 TOKEN = "zendesk.oauth.zendesk_oauth_token"
 VAULT_PASSWORD = "hygiene-vault-password-5b0e2d"
 WRONG_PASSWORD = "hygiene-wrong-password-77aa01"
@@ -77,11 +78,23 @@ def hygiene_plays(sim, vault_file):
         {"name": "revoke by id", TOKEN: {"state": "absent", "token_id": "{{ replaced.token.id }}"}},
         {"name": "a failure from Zendesk (401) with the API token in the input",
          CLIENT_INFO: {"email": "agent@example.com"}, "ignore_errors": True},
+        {"name": "client credentials grant with the new client's secret",
+         GRANT: {"grant_type": "client_credentials", "client_identifier": "hygiene",
+                 "client_secret": "{{ created.secret }}", "scopes": ["read"], "expires_in": 3600},
+         "register": "granted", "no_log": True},
+        {"name": "refresh grant with the regenerated secret",
+         GRANT: {"grant_type": "refresh_token", "client_identifier": "prepared",
+                 "client_secret": "{{ rotated.secret }}", "refresh_token": from_env("HYGIENE_REFRESH_TOKEN")},
+         "register": "refreshed", "no_log": True},
+        {"name": "a refused grant (401) with a secret and a refresh token in the input",
+         GRANT: {"grant_type": "refresh_token", "client_identifier": "prepared",
+                 "client_secret": "{{ created.secret }}", "refresh_token": "{{ refreshed.refresh_token }}"},
+         "ignore_errors": True},
     ]
     with_bearer = [
         {"name": "list clients with an admin OAuth token", CLIENT_INFO: {"identifier": "hygiene"}},
-        {"name": "mint a token with an admin OAuth token", TOKEN: {"client_identifier": "hygiene",
-                                                                    "scopes": ["users:read"]},
+        {"name": "mint a token with an admin OAuth token",
+         TOKEN: {"client_identifier": "hygiene", "scopes": ["users:read"]},
          "register": "bearer_minted", "no_log": True},
         {"name": "revoke every users:read token with an admin OAuth token",
          TOKEN: {"state": "absent", "client_identifier": "hygiene", "scopes": ["users:read"]}},
@@ -118,7 +131,7 @@ def collect_secrets(sim, extra):
 
 
 def written_files(root, skip):
-    for directory, _, files in os.walk(root):
+    for directory, unused_dirs, files in os.walk(root):
         for name in files:
             path = os.path.join(directory, name)
             if os.path.realpath(path) not in skip and not os.path.islink(path):
@@ -133,6 +146,16 @@ def leaks(secrets, texts):
             if value in text:
                 found.append((label, where))
     return found
+
+
+def authorization_code_grant(sim, client):
+    """A refresh token for ``client``, the way a user's consent and the code exchange would give one."""
+    code = sim.control.mint_code(client["identifier"], scope="read")
+    answer = requests.post(sim.url + "/oauth/tokens", timeout=30, json={
+        "grant_type": "authorization_code", "code": code, "client_id": client["identifier"],
+        "client_secret": client["secret"]})
+    answer.raise_for_status()
+    return answer.json()["refresh_token"]
 
 
 class OwnSimulator:
@@ -156,10 +179,12 @@ def hygiene_runs(tmp_path_factory):
                 "identifier": "prepared", "name": "Prepared", "kind": "confidential"}})["client"]
             admin_oauth_token = api(sim, "POST", "/api/v2/oauth/tokens", json={"token": {
                 "client_id": prepared["id"], "scopes": ["read", "write"]}})["token"]["full_token"]
+            refresh_token = authorization_code_grant(sim, prepared)
             vault_file = os.path.join(root, "vault", "zendesk.yml")
             os.makedirs(os.path.dirname(vault_file))
             log_file = os.path.join(root, "ansible.log")
             env = {"ANSIBLE_LOG_PATH": log_file, "HYGIENE_API_TOKEN": ADMIN_API_TOKEN,
+                   "HYGIENE_REFRESH_TOKEN": refresh_token,
                    "HYGIENE_OAUTH_TOKEN": admin_oauth_token, "HYGIENE_VAULT_PASSWORD": VAULT_PASSWORD,
                    "ZENDESK_URL": sim.url, "ZENDESK_OAUTH_TOKEN": admin_oauth_token}
             playbook = write_playbook(root, hygiene_plays(sim, vault_file))
@@ -167,14 +192,15 @@ def hygiene_runs(tmp_path_factory):
                                      stdout_callback=None if callback == "default" else "json")
             started[callback] = (sim, process, root, vault_file, log_file, {
                 "admin API token": ADMIN_API_TOKEN, "admin OAuth token": admin_oauth_token,
-                "vault password": VAULT_PASSWORD, "prepared client's first secret": prepared["secret"]})
+                "vault password": VAULT_PASSWORD, "prepared client's first secret": prepared["secret"],
+                "refresh token given to the play": refresh_token})
         runs = {}
         for callback, (sim, process, root, vault_file, log_file, known) in started.items():
             result = finish(process)
             runs[callback] = (callback, result, collect_secrets(sim, known), root, vault_file, log_file)
         yield runs
     finally:
-        for sim, process, *_ in started.values():
+        for sim, process, *unused in started.values():
             if process.poll() is None:
                 process.kill()
             sim.server.stop()
@@ -192,7 +218,7 @@ def test_no_secret_in_output_or_files(hygiene_run):
         assert "ESTABLISH LOCAL CONNECTION" in result.output, "-vvvv was not in effect"
     else:
         assert result.json and result.json["stats"]["localhost"]["failures"] == 0
-        assert result.json["stats"]["localhost"]["ignored"] == 2
+        assert result.json["stats"]["localhost"]["ignored"] == 3
     assert os.path.getsize(log_file) > 0
     assert len(secrets) >= 12, "fewer secrets than the play made: %s" % sorted(secrets)
 
@@ -210,7 +236,7 @@ def test_no_secret_in_output_or_files(hygiene_run):
 
 
 def test_vault_file_is_private_and_a_wrong_password_leaves_it_alone(hygiene_run):
-    _, result, secrets, root, vault_file, _ = hygiene_run
+    result, secrets, root, vault_file = hygiene_run[1:5]
     assert result.rc == 0, result
     assert os.stat(vault_file).st_mode & 0o777 == 0o600
     content = vault_decrypt(vault_file, VAULT_PASSWORD)

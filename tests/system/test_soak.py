@@ -133,7 +133,7 @@ class Lane:
         if result.rc != 0:
             run["failed_task"], run["message"] = self._role_failure(result)
         said = [run.get("message") or ""]
-        for _, outcome in result.task_results():
+        for unused_task, outcome in result.task_results():
             said.extend(outcome.get("warnings") or [])
         self._finish_run(run, mark, said)
         self._check_role(run, before)
