@@ -94,7 +94,9 @@ class Session(object):
             self._connections[key] = connection
         return connection
 
-    def request(self, method, url, params=None, json=None, headers=None, timeout=None):
+    def request(self, method, url, params=None, json=None, headers=None, timeout=None, verify=None):
+        if verify is not None:
+            self.verify = verify
         parts = urlsplit(url)
         target = parts.path or "/"
         query = parts.query
