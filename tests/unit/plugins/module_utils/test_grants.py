@@ -238,12 +238,13 @@ def test_values_just_inside_the_bounds_are_accepted(base, changes):
 
 
 def test_scopes_are_one_space_separated_string_without_duplicates():
-    grant = Grant(**dict(CC, scopes=["tickets:read", "users:write", "tickets:read"]))
+    grant = Grant(CLIENT_CREDENTIALS, "grant_app", client_secret="s3cret",
+                  scopes=["tickets:read", "users:write", "tickets:read"])
     assert grant.body["scope"] == "tickets:read users:write" and grant.warnings == []
 
 
 def test_undocumented_resource_and_numeric_identifier_draw_warnings():
-    grant = Grant(**dict(CC, client_identifier="900000000001", scopes=["widgets:read"]))
+    grant = Grant(CLIENT_CREDENTIALS, "900000000001", client_secret="s3cret", scopes=["widgets:read"])
     assert any("all digits" in warning and "not its numeric id" in warning for warning in grant.warnings)
     assert any("not documented: widgets" in warning for warning in grant.warnings)
 
