@@ -169,8 +169,12 @@ def snapshot(directory):
 
 
 @pytest.fixture(scope="module")
-def module_case_run(tmp_path_factory):
-    """Run every module case once; yields (PlaybookResult, {case id: SimulatorControl}, tripwire, before, after)."""
+def module_case_run(tmp_path_factory, role_cases_started):
+    """Run every module case once; yields (PlaybookResult, {case id: SimulatorControl}, tripwire, before, after).
+
+    The role cases (``role_cases_started``) run at the same time, in their own processes.
+    """
+    del role_cases_started
     home = str(tmp_path_factory.mktemp("bad-input"))
     with open(os.path.join(home, "held-token"), "w", encoding="utf-8") as handle:
         handle.write("a token a user holds\n")
@@ -272,8 +276,8 @@ UNWRITABLE_BUG = (
 
 
 @pytest.fixture(scope="module")
-def role_case_runs(tmp_path_factory):
-    """Start every role case at once (each its own simulator and directory); yields {case: (result, ...)}."""
+def role_cases_started(tmp_path_factory):
+    """Start every role case (each its own simulator and directory) without waiting for them."""
     started = {}
     servers = []
     try:
@@ -300,13 +304,23 @@ def role_case_runs(tmp_path_factory):
             vault_before = _file_bytes(vault_file)
             process = start_playbook(playbook, home, stdout_callback=None)
             started[case_id] = (process, home, before, vault_file, vault_before, SimulatorControl(url))
-        runs = {}
-        for case_id, (process, home, before, vault_file, vault_before, control) in started.items():
-            runs[case_id] = (finish(process), control, before, snapshot(home), vault_before, _file_bytes(vault_file))
-        yield runs
+        yield started
     finally:
+        for process in (entry[0] for entry in started.values()):
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
         for server in servers:
             server.stop()
+
+
+@pytest.fixture(scope="module")
+def role_case_runs(role_cases_started):
+    """{case: (result, control, files before, files after, vault bytes before, vault bytes after)}."""
+    runs = {}
+    for case_id, (process, home, before, vault_file, vault_before, control) in role_cases_started.items():
+        runs[case_id] = (finish(process), control, before, snapshot(home), vault_before, _file_bytes(vault_file))
+    return runs
 
 
 def _file_bytes(path):

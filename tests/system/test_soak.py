@@ -4,8 +4,9 @@
 
 Each lane is a simulator of its own (seeded ``fault_seed``, so a lane's faults come in the same
 order on every run) with one OAuth client bootstrapped by the role (ansible-playbook, Ansible
-Vault file) and one by the modules run as processes (the user keeps the token in a file). Two
-lanes run side by side to use both cores. After EVERY run the simulator's state is read:
+Vault file) and one by the modules run as processes (client, client_info, token, grant; the
+user keeps the client secret and the token in files). Two lanes run side by side to use both
+cores. After EVERY run the simulator's state is read:
 
 - exactly one client per identifier (no duplicate from a retried create);
 - every live token of the client is the one the user holds (vault file / token file), or there is
@@ -121,6 +122,7 @@ class Lane:
         self.secrets_seen = set()
         self.error = None
         self.requests_with_faults_on = 0
+        self.grants = 0
 
     # -- the role ---------------------------------------------------------------------------------
     def role_run(self, number, rotate, faults):
@@ -187,7 +189,12 @@ class Lane:
 
     # -- the modules ------------------------------------------------------------------------------
     def module_converge(self, number, rotate, faults):
-        """client, client_info, token, the way a playbook would chain them; stops at the first failure."""
+        """client, client_info, token, grant, the way a playbook would chain them; stops at the first failure.
+
+        The grant (client credentials with the held client secret) mints on every run by design, so it
+        is left out of ``changed``; it is skipped while the client's secret is lost (the next run
+        regenerates it).
+        """
         connection = admin_connection(self.url, timeout=MODULE_TIMEOUT, max_retries=4, max_retry_wait=3)
         run = {"lane": self.index, "run": number, "what": "modules", "rotate": rotate, "faults": faults, "ok": True,
                "changed": 0}
@@ -198,15 +205,23 @@ class Lane:
             ("zendesk_oauth_client_info", dict(connection, identifier=self.module_identifier)),
             ("zendesk_oauth_token", dict(connection, client_identifier=self.module_identifier, scopes=MODULE_SCOPES,
                                          recreate="always" if rotate else "never")),
+            ("zendesk_oauth_grant", dict(connection, grant_type="client_credentials", scopes=["read"],
+                                         client_identifier=self.module_identifier, expires_in=600)),
         ]
         for module, args in steps:
+            if module == "zendesk_oauth_grant":
+                args["client_secret"] = self._read(self.held_secret_file)
+                if args["client_secret"] is None:
+                    continue
             held = self._read(self.held_token_file)
             if module == "zendesk_oauth_token" and held:
                 args["full_token"] = held
             if module == "zendesk_oauth_client" and self._read(self.held_secret_file) is None:
                 args["regenerate_secret"] = self._client_exists()
             result = run_module(module, args, self.workdir)
-            run["changed"] += bool(result.get("changed"))
+            run["changed"] += bool(result.get("changed")) and module != "zendesk_oauth_grant"
+            if module == "zendesk_oauth_grant" and result.get("access_token"):
+                self.grants += 1
             said.extend(result.get("warnings") or [])
             # The user keeps what was shown once, as the documentation says.
             if result.get("secret"):
@@ -264,10 +279,17 @@ class Lane:
             run["duplicates"] = [c["id"] for c in clients]
 
     def _count_orphans(self, run, state, clients, held):
-        """A live token nobody holds is 'named' when the run that left it told the user its id, else silent."""
+        """A live token nobody holds is 'named' when the run that left it told the user its id, else silent.
+
+        Only tokens minted through the API (source 'api') count: a client-credentials grant token lives
+        until it expires by design, and a grant whose answer was lost is never sent again (the run
+        fails saying so), so the user knows.
+        """
         if not clients:
             return
         for token in live_tokens(state, clients[0]["id"]):
+            if token.get("source", "api") != "api":
+                continue
             if token["full_token"] != held and token["id"] not in self.orphans:
                 self.orphans[token["id"]] = {
                     "where": "lane %d run %d (%s%s), %s" % (self.index, run["run"], run["what"],
@@ -333,6 +355,7 @@ def build_report(lanes, duration):
         "fault_rate_observed": round(sum(faults.values()) / max(1, sum(lane.requests_with_faults_on
                                                                        for lane in lanes)), 3),
         "faults_injected": dict(sorted(faults.items())),
+        "grant_tokens_received": sum(lane.grants for lane in lanes),
         "faults_injected_total": sum(faults.values()),
         "failures": len(failures),
         "failures_by_kind": dict(collections.Counter(failure_kind(run["message"]) for run in failures)),
