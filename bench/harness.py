@@ -196,7 +196,7 @@ class PlayRun:
 
 def _attribute(items, windows, key_start):
     """Put each item into the window (start, end) that holds its start time; None when none does."""
-    result = [[] for _ in windows]
+    result = [[] for _window in windows]
     for item in items:
         when = item.get(key_start)
         if when is None:

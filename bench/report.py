@@ -7,11 +7,11 @@ from __future__ import annotations
 from stats import Spread
 
 MIB = 1024.0
-LOOKUPS = ("find the first client", "find the last client", "find the last client by id", "list every client")
+LOOKUPS = ("Find the first client", "Find the last client", "Find the last client by id", "List every client")
 
 
 def _table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _column in header) + "|"]
     for row in rows:
         lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
     return "\n".join(lines)
@@ -166,19 +166,19 @@ def _growth(scale):
     steps = []
     sizes = scale["sizes"]
     for low, high in zip(sizes, sizes[1:]):
-        pages = high["rows"]["list every client"][0]["requests"] - low["rows"]["list every client"][0]["requests"]
+        pages = high["rows"]["List every client"][0]["requests"] - low["rows"]["List every client"][0]["requests"]
         if pages <= 0:
             continue
 
         def per(entry, key):
             values = [row[key] * row["ratio"] if key == "server_share" else row[key]
-                      for row in entry["rows"]["list every client"]]
+                      for row in entry["rows"]["List every client"]]
             return Spread(values).median
 
         total = (per(high, "ratio") - per(low, "ratio")) / pages
         server = (per(high, "server_share") - per(low, "server_share")) / pages
-        rss = (Spread([r["rss_kib"] for r in high["rows"]["list every client"]]).median -
-               Spread([r["rss_kib"] for r in low["rows"]["list every client"]]).median) / pages
+        rss = (Spread([r["rss_kib"] for r in high["rows"]["List every client"]]).median -
+               Spread([r["rss_kib"] for r in low["rows"]["List every client"]]).median) / pages
         steps.append("N %d → %d: %+.3f × ping per extra page (of which the simulator %+.3f), %+.0f KiB RSS per "
                      "extra page" % (low["n"], high["n"], total, server, rss))
     if not steps:
@@ -202,7 +202,7 @@ def section_scale(scale):
     for entry in scale["sizes"]:
         for name in LOOKUPS:
             data = entry["rows"][name]
-            rows.append([entry["n"], "`zendesk_oauth_client_info` " + name.replace(" client", ""),
+            rows.append([entry["n"], "`zendesk_oauth_client_info` " + (name[0].lower() + name[1:]).replace(" client", ""),
                          data[0]["requests"], _spread_of(data, "ratio").show() + " × ping",
                          _spread_of(data, "process_share").show(2),
                          _spread_of(data, "server_share").show(2),
@@ -336,7 +336,7 @@ def _request_findings(data, scale):
     if scale:
         largest = scale["sizes"][-1]
         noop_n = largest["rows"]["role"][0]["requests"]
-        by_id = largest["rows"]["find the last client by id"][0]["requests"]
+        by_id = largest["rows"]["Find the last client by id"][0]["requests"]
         out.append(
             "- **No-op converge with N=%d other clients: %d requests** (floor 2), first converge %d. Zendesk has no "
             "filter by identifier, so `find_client` pages through every client up to ours, and a client created "
@@ -408,14 +408,14 @@ def _scale_findings(scale):
            "are not kept), %.1f → %.1f MiB for the full listing (linear in what it returns); ping %.1f MiB. At N=%d "
            "the listing's module process is only %.0f%% of its task time: the rest is ansible-core handling a "
            "%d-client result in the controller." % (
-               small["rows"]["list every client"][0]["requests"],
-               large["rows"]["list every client"][0]["requests"], small["n"], large["n"],
-               median(small, "find the last client", "rss_kib") / MIB, median(large, "find the last client", "rss_kib") / MIB,
-               median(small, "list every client", "rss_kib") / MIB, median(large, "list every client", "rss_kib") / MIB,
-               median(large, "list every client", "ping_rss_kib") / MIB, large["n"],
-               median(large, "list every client", "process_share") * 100, large["n"] + 1)]
-    small_ms = median(small, "find the last client", "server_ms_per_request")
-    large_ms = median(large, "find the last client", "server_ms_per_request")
+               small["rows"]["List every client"][0]["requests"],
+               large["rows"]["List every client"][0]["requests"], small["n"], large["n"],
+               median(small, "Find the last client", "rss_kib") / MIB, median(large, "Find the last client", "rss_kib") / MIB,
+               median(small, "List every client", "rss_kib") / MIB, median(large, "List every client", "rss_kib") / MIB,
+               median(large, "List every client", "ping_rss_kib") / MIB, large["n"],
+               median(large, "List every client", "process_share") * 100, large["n"] + 1)]
+    small_ms = median(small, "Find the last client", "server_ms_per_request")
+    large_ms = median(large, "Find the last client", "server_ms_per_request")
     if small_ms and large_ms and large_ms > 2 * small_ms:
         out.append("- Simulator (not Zendesk): a cursor page costs %.1f ms at N=%d and %.1f ms at N=%d, because "
                    "`tests/simulator/pagination.py` sorts every record and scans them (`any(...)`) for each page, so "

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The benchmark of the zendesk.oauth collection: `make bench`, or from the repo root
@@ -29,7 +28,7 @@ SECTIONS = ("requests", "time", "profile", "scale", "rate")
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--out", help="write the Markdown report here (default: print it)")
     parser.add_argument("--json", help="also write the raw figures as JSON here")
     parser.add_argument("--repeat", type=int, help="repetitions of every time figure (default 5, --quick 2)")

@@ -88,10 +88,10 @@ def test_scale_100(counts):
     rows = size["rows"]
     # The role's first converge on 100 seeded clients: 1 full page, then POST client and POST token.
     assert size["first_converge_requests"] == 3
-    assert rows["find the first client"][0]["requests"] == 1      # stops on page 1
-    assert rows["find the last client"][0]["requests"] == 1       # bulk-00100 is the last of page 1
-    assert rows["find the last client by id"][0]["requests"] == 1  # GET clients/{id}, at any N
-    assert rows["list every client"][0]["requests"] == 2          # 101 clients: 2 pages of 100
+    assert rows["Find the first client"][0]["requests"] == 1      # stops on page 1
+    assert rows["Find the last client"][0]["requests"] == 1       # bulk-00100 is the last of page 1
+    assert rows["Find the last client by id"][0]["requests"] == 1  # GET clients/{id}, at any N
+    assert rows["List every client"][0]["requests"] == 2          # 101 clients: 2 pages of 100
     # The role's client is the 101st (created after the seed): 2 pages to find it + tokens/current.
     assert rows["role"][0]["requests"] == 3
     assert rows["role"][0]["changed"] is False
