@@ -10,9 +10,11 @@ PY ?= 3.12
 # not run on 3.13 and 2.20+ need 3.12+, so the controller Pythons 3.11, 3.12
 # and 3.13 are each covered once with 2.21/3.12 from `make test`.
 MATRIX ?= 2.17:3.11 2.18:3.11 2.19:3.12 2.20:3.13
+# How many steps run at once in `make test` and `make test-matrix` (1 = in turn).
+JOBS ?= 2
 # Port for `make simulator`.
 PORT ?= 8080
-export CORE PY MATRIX PORT
+export CORE PY MATRIX PORT JOBS
 
 TASK := bash .ci/tasks.sh
 

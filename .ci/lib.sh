@@ -98,16 +98,16 @@ export_collections_path() {
 }
 
 # ansible-test needs the physical cwd to be .../ansible_collections/<ns>/<name>.
-# Copy the files git would list (tracked plus untracked-but-not-ignored) and
-# .git itself, so that ansible-test sees the same file list through git.
-PHYSICAL_COPY="$CACHE/ansible_collections/$NAMESPACE/$NAME"
+# sync_physical_copy DEST: copy the files git would list (tracked, and untracked
+# but not ignored) and .git itself, so that ansible-test sees the same files.
 sync_physical_copy() {
-  rm -rf "$PHYSICAL_COPY"
-  mkdir -p "$PHYSICAL_COPY"
+  local dest=$1
+  rm -rf "$dest"
+  mkdir -p "$dest"
   (cd "$REPO" && git ls-files -z --cached --others --exclude-standard |
     tar --null --files-from=- --ignore-failed-read --create --file=- 2>/dev/null) |
-    tar --extract --file=- --directory="$PHYSICAL_COPY" || return
-  cp -a "$REPO/.git" "$PHYSICAL_COPY/.git"
+    tar --extract --file=- --directory="$dest" || return
+  cp -a "$REPO/.git" "$dest/.git"
 }
 
 # ansible-test bootstraps pip in its venvs with a get-pip script it downloads
@@ -142,39 +142,60 @@ ensure_shellcheck() {
 # --- steps and their summary ------------------------------------------------
 
 # run_step NAME COMMAND...: run COMMAND (with a time limit) with its output in
-# $LOG_DIR/NAME.log, print one line with the result and the time (and the
-# log's tail on failure), and append "ok|FAILED NAME SECONDS" to $RESULTS.
+# $LOG_DIR/NAME.log, print one line with the result and the time, and append
+# "ok|FAILED NAME SECONDS" to $RESULTS. One line, so that two lanes of steps
+# can share the terminal; `summary` shows the logs of the failed steps.
 STEP_TIMEOUT="${STEP_TIMEOUT:-1800}"
 run_step() {
-  local name=$1 start=$SECONDS rc log
+  local name=$1 start=$SECONDS rc
   shift
   mkdir -p "$LOG_DIR"
-  log="$LOG_DIR/$name.log"
-  timeout --kill-after=30 "$STEP_TIMEOUT" "$@" >"$log" 2>&1 </dev/null
+  timeout --kill-after=30 "$STEP_TIMEOUT" "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null
   rc=$?
-  [ "$rc" = 124 ] && echo "step timed out after ${STEP_TIMEOUT}s (STEP_TIMEOUT)" >>"$log"
+  [ "$rc" = 124 ] && echo "step timed out after ${STEP_TIMEOUT}s (STEP_TIMEOUT)" >>"$LOG_DIR/$name.log"
   if [ "$rc" = 0 ]; then
-    printf 'ok      %-24s %4ss\n' "$name" "$((SECONDS - start))"
+    printf 'ok      %-20s %4ss\n' "$name" "$((SECONDS - start))"
     printf 'ok %s %s\n' "$name" "$((SECONDS - start))" >>"${RESULTS:?set RESULTS to the results file}"
   else
-    printf 'FAILED  %-24s %4ss  (rc=%s, log: %s)\n' "$name" "$((SECONDS - start))" "$rc" "$log"
-    tail -n 40 "$log" | sed 's/^/    | /'
+    printf 'FAILED  %-20s %4ss  (exit code %s)\n' "$name" "$((SECONDS - start))" "$rc"
     printf 'FAILED %s %s\n' "$name" "$((SECONDS - start))" >>"${RESULTS:?set RESULTS to the results file}"
   fi
   return "$rc"
 }
 
+# run_lanes "COMMAND ARGS"...: each command is a lane (steps in order); with
+# JOBS > 1 the lanes run at the same time (the callers make sure they write to
+# different places), else one after another.
+run_lanes() {
+  local lane
+  for lane in "$@"; do
+    # shellcheck disable=SC2086 # a lane is a function name and its words
+    if [ "${JOBS:-1}" -gt 1 ]; then $lane & else $lane; fi
+  done
+  wait
+}
+
 # results_file NAME: where `make NAME` (test, test-matrix) records its steps.
 results_file() { printf '%s/%s.results\n' "$LOG_DIR" "$1"; }
 
+# Progress lines of pip and ansible-test, left out of the failure excerpts.
+LOG_NOISE='^ *(Collecting|Downloading|Using cached|Installing collected|Successfully installed|Requirement already|━|Running sanity test|Installing requirements for)|is ignored: it is neither a file nor a directory'
+
 # summary LABEL RESULTS...: print "LABEL: N passed, M failed"; fail if M > 0.
+# With SHOW_LOGS=1, first the tail of each failed step's log.
 summary() {
-  local label=$1 results passed failed
+  local label=$1 results failed_steps name
   shift
   results=$(cat "$@" 2>/dev/null)
-  passed=$(grep -c '^ok ' <<<"$results")
-  failed=$(grep -c '^FAILED ' <<<"$results")
-  [ "$failed" = 0 ] || say "failed steps: $(sed -n 's/^FAILED \([^ ]*\) .*/\1/p' <<<"$results" | tr '\n' ' ')"
-  echo "$label: $passed passed, $failed failed"
-  [ "$failed" = 0 ]
+  failed_steps=$(sed -n 's/^FAILED \([^ ]*\) .*/\1/p' <<<"$results")
+  if [ "${SHOW_LOGS:-0}" = 1 ]; then
+    while read -r name; do
+      [ -n "$name" ] || continue
+      echo "---- $name: last lines of $LOG_DIR/$name.log (progress lines left out)"
+      grep -v -E "$LOG_NOISE" "$LOG_DIR/$name.log" | tail -n 40 | sed 's/^/    | /'
+    done <<<"$failed_steps"
+  fi
+  [ -z "$failed_steps" ] || echo "failed steps: $(tr '\n' ' ' <<<"$failed_steps")"
+  echo "$label: $(grep -c '^ok ' <<<"$results") passed, $(grep -c '^FAILED ' <<<"$results") failed"
+  [ -z "$failed_steps" ]
 }

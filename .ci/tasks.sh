@@ -47,13 +47,21 @@ task_pytest() {
 
 # --- ansible-test, in the physical copy, with .venvs/core-$CORE on $PY ------
 
+# Each core line works in .cache/core-<line>/: its physical copy of the
+# collection, and its own HOME for ansible-test's ~/.ansible/test (sanity venvs
+# are cached there under a hash of their requirements, which two lines can
+# share: two lines running at once must not build the same venv). pip's
+# download cache stays shared.
 ansible_test() {
-  local venv="$REPO/.venvs/core-$CORE"
+  local venv="$REPO/.venvs/core-$CORE" work="$CACHE/core-$CORE"
+  local copy="$work/ansible_collections/$NAMESPACE/$NAME"
   core_venv "$CORE" "$PY" || return
+  export PIP_CACHE_DIR="${PIP_CACHE_DIR:-$HOME/.cache/pip}" HOME="$work/home"
+  mkdir -p "$HOME"
   install_get_pip "$venv"
-  sync_physical_copy || return
-  say "==> ansible-test $* (ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)'), Python $PY)"
-  (cd "$PHYSICAL_COPY" && PATH="$(python_links):$venv/bin:$PATH" ansible-test "$@" --color no)
+  sync_physical_copy "$copy" || return
+  say "==> ansible-test $* (ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)'), Python $PY) in ${copy#"$REPO"/}"
+  (cd "$copy" && PATH="$(python_links):$venv/bin:$PATH" ansible-test "$@" --color no)
 }
 
 task_sanity() {
@@ -215,33 +223,49 @@ task_molecule() {
 
 task_core_venv() { core_venv "$CORE" "$PY"; }
 
-# Every check on the default version, each step in its own process with its
-# own log; keeps going after a failure and fails at the end.
+# Every check on the default line, in two lanes: ansible-test (the core venv
+# and .cache/core-$CORE) and the rest (.venv). Keeps going after a failure.
+test_lane_ansible_test() { run_lane sanity units integration; }
+test_lane_tools() { run_lane pytest lint changelog-lint docs-lint docs build importer ee molecule; }
+run_lane() {
+  local step
+  for step in "$@"; do run_step "$step" bash "$REPO/.ci/tasks.sh" "$step"; done
+}
+
 task_test() {
   RESULTS=$(results_file test)
   mkdir -p "$LOG_DIR" && : >"$RESULTS"
-  local step
-  for step in venv pytest sanity units integration lint changelog-lint docs-lint docs build importer ee molecule; do
-    run_step "$step" bash "$REPO/.ci/tasks.sh" "$step"
-  done
-  summary "make test" "$RESULTS"
+  run_step venv bash "$REPO/.ci/tasks.sh" venv
+  ensure_shellcheck   # once, not from two lanes at a time
+  run_lanes test_lane_ansible_test test_lane_tools
+  SHOW_LOGS=1 summary "make test" "$RESULTS"
 }
 
-# sanity, units and integration on the other supported ansible-core lines.
-task_test_matrix() {
-  RESULTS=$(results_file test-matrix)
-  mkdir -p "$LOG_DIR" && : >"$RESULTS"
-  local entry
+# sanity, units and integration on the other supported ansible-core lines;
+# with JOBS=2, lines 1, 3, ... in one lane and 2, 4, ... in the other.
+matrix_lane() {
+  local lane=$1 index=0 entry
   for entry in $MATRIX; do
+    index=$((index + 1))
+    [ $((index % ${JOBS:-1})) = "$lane" ] || continue
     (
       export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller
       run_step "venv-$CORE" bash "$REPO/.ci/tasks.sh" core-venv || exit
-      run_step "sanity-$CORE" bash "$REPO/.ci/tasks.sh" sanity
-      run_step "units-$CORE" bash "$REPO/.ci/tasks.sh" units
-      run_step "integration-$CORE" bash "$REPO/.ci/tasks.sh" integration
+      for step in sanity units integration; do
+        run_step "$step-$CORE" bash "$REPO/.ci/tasks.sh" "$step"
+      done
     )
   done
-  summary "make test-matrix" "$RESULTS"
+}
+
+task_test_matrix() {
+  RESULTS=$(results_file test-matrix)
+  mkdir -p "$LOG_DIR" && : >"$RESULTS"
+  ensure_shellcheck
+  local lane lanes=()
+  for ((lane = 0; lane < ${JOBS:-1}; lane++)); do lanes+=("matrix_lane $lane"); done
+  run_lanes "${lanes[@]}"
+  SHOW_LOGS=1 summary "make test-matrix" "$RESULTS"
 }
 
 target=${1:?usage: tasks.sh TARGET}
