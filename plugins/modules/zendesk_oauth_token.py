@@ -213,6 +213,15 @@ valid:
   returned: when O(full_token) was given with O(state=present)
   type: bool
   sample: true
+replaced:
+  description:
+    - Ids of the live tokens that the token minted by this task replaces (the held O(full_token) when it still works
+      for this client, or with O(recreate=always) the client's tokens with the same scopes), whether or not they
+      were revoked. With O(revoke_replaced=false), these are the ids to revoke once the new token is stored.
+  returned: always
+  type: list
+  elements: int
+  sample: [910000000001]
 revoked:
   description: Ids of the tokens revoked by this task (in check mode, those that would be).
   returned: always
@@ -337,7 +346,7 @@ def ensure_present(zm):
     params = zm.params
     scopes, margin = params["scopes"], params["expiry_margin"]
     client_id = resolve_client_id(zm)
-    result = {"changed": False, "revoked": [], "revoke_failed": [], "orphans_revoked": []}
+    result = {"changed": False, "replaced": [], "revoked": [], "revoke_failed": [], "orphans_revoked": []}
     if params["full_token"] is not None:
         held = zm.api.current_token(params["full_token"])
         problem = why_unfit(held, client_id, scopes, zm.api.server_now(), margin)
@@ -365,6 +374,7 @@ def ensure_present(zm):
         replaced = fitting if params["recreate"] == "always" else []
         known_ids = set(token.get("id") for token in listed)
     to_revoke = [token["id"] for token in replaced] if params["revoke_replaced"] else []
+    result["replaced"] = [token["id"] for token in replaced]
     result["changed"] = True
     result["diff"] = {"before": {"tokens": [token_view(token) for token in replaced]},
                       "after": {"tokens": [{"id": None, "client_id": client_id, "scopes": sorted(scopes)}]}}
@@ -401,6 +411,14 @@ def revoke_after_mint(zm, token_ids):
 
 def ensure_absent(zm):
     params = zm.params
+    if params["token_id"] is not None and not zm.check_mode:
+        # Straight to DELETE: 204 means it was revoked now, 404 that it was already gone.
+        revoked = [params["token_id"]] if zm.api.revoke_token(params["token_id"]) else []
+        result = {"changed": bool(revoked), "token": None, "replaced": [], "revoked": revoked, "revoke_failed": [],
+                  "orphans_revoked": []}
+        if revoked:
+            result["diff"] = {"before": {"tokens": [{"id": params["token_id"]}]}, "after": {"tokens": []}}
+        return result
     if params["token_id"] is not None:
         found = zm.api.get_token(params["token_id"])
         targets = [found] if found is not None else []
@@ -411,7 +429,8 @@ def ensure_absent(zm):
         client_id = resolve_client_id(zm)
         targets = [token for token in zm.api.iter_tokens(client_id)
                    if params["scopes"] is None or same_scopes(token.get("scopes"), params["scopes"])]
-    result = {"changed": bool(targets), "token": None, "revoked": [], "revoke_failed": [], "orphans_revoked": []}
+    result = {"changed": bool(targets), "token": None, "replaced": [], "revoked": [], "revoke_failed": [],
+              "orphans_revoked": []}
     if targets:
         result["diff"] = {"before": {"tokens": [token_view(token) for token in targets]}, "after": {"tokens": []}}
     if zm.check_mode:

@@ -57,11 +57,13 @@ class Workspace:
         role_vars.update(overrides)
         return {key: value for key, value in role_vars.items() if value is not None}
 
-    def converge(self, check=False, verbosity=0, stdout_callback="json", env=None, clear_log=True, **overrides):
+    def converge(self, check=False, verbosity=0, stdout_callback="json", env=None, clear_log=True,
+                 module_defaults=None, **overrides):
         """Run the role once; the simulator's request log then holds this run's requests only."""
         if clear_log:
             self.sim.control.clear_requests()
-        play = playbook_runner.play([], roles=[dict({"role": ROLE}, **self.role_vars(**overrides))])
+        play = playbook_runner.play([], connection=module_defaults,
+                                    roles=[dict({"role": ROLE}, **self.role_vars(**overrides))])
         playbook = playbook_runner.write_playbook(self.root, [play], name="bootstrap.yml")
         extra_args = ["--check"] if check else []
         return playbook_runner.run_playbook(playbook, self.root, env=env, stdout_callback=stdout_callback,
@@ -183,6 +185,7 @@ def test_revoked_token_is_replaced_and_stored(ws, sim, admin_session):
     assert answer.status_code == 204
 
     stats = succeeded(ws.converge())
+    sent = api_requests(sim)
 
     assert stats["changed"] > 0
     new = assert_vault_matches_simulator(ws, sim)
@@ -191,7 +194,9 @@ def test_revoked_token_is_replaced_and_stored(ws, sim, admin_session):
     assert not works_as_bearer(sim, old["zendesk_oauth_full_token"])
     # The client secret stored by the first run is kept: Zendesk does not show it again.
     assert new["zendesk_oauth_client_secret"] == old["zendesk_oauth_client_secret"] == the_client(sim)["secret"]
-    assert [r for r in api_requests(sim) if r[0] != "GET"] == [("POST", "/api/v2/oauth/tokens")]
+    # The floor: find the client, learn the held token is dead, mint.
+    assert sent == [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current"),
+                                 ("POST", "/api/v2/oauth/tokens")]
 
 
 def test_expired_token_is_replaced_and_stored(ws, sim):
@@ -222,14 +227,16 @@ def test_rotation_stores_the_new_token_before_revoking_the_old_one(ws, sim):
                          oauth_bootstrap_vault_password=VAULT_PASSWORD)
 
     assert succeeded(result)["changed"] > 0
+    sent = api_requests(sim)
     new = assert_vault_matches_simulator(ws, sim)
     assert new["zendesk_oauth_token_id"] != old["zendesk_oauth_token_id"]
     assert old["zendesk_oauth_token_id"] in revoked_ids(sim)
     assert not works_as_bearer(sim, old["zendesk_oauth_full_token"])
     # Mint, then store, then revoke: the old token dies only after the new one is in the file.
-    writes = [(entry["method"], entry["path"]) for entry in write_requests(sim)]
-    assert writes == [("POST", "/api/v2/oauth/tokens"),
-                      ("DELETE", "/api/v2/oauth/tokens/%d" % old["zendesk_oauth_token_id"])]
+    # The floor: find the client, verify the held token, mint, revoke the old one by id.
+    assert sent == [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current"),
+                                 ("POST", "/api/v2/oauth/tokens"),
+                                 ("DELETE", "/api/v2/oauth/tokens/%d" % old["zendesk_oauth_token_id"])]
     ran = [name.split(" : ")[-1] for name, res in result.task_results() if not res.get("skipped")]
     assert ran.index("Write the vault file") < ran.index("Revoke the token that was replaced")
 
@@ -289,6 +296,22 @@ def test_connection_from_zendesk_environment_variables(ws, sim):
 
     assert stats["changed"] == 0
     assert assert_vault_matches_simulator(ws, sim)["zendesk_oauth_url"] == sim.url
+
+
+def test_play_module_defaults_fill_what_the_role_vars_leave_out(ws, sim):
+    """The play's module_defaults for group/zendesk.oauth.zendesk apply to every connection option the role is not given."""
+    credentials = {"email": ADMIN_EMAIL, "api_token": ADMIN_API_TOKEN}
+    only_url = dict.fromkeys(("oauth_bootstrap_email", "oauth_bootstrap_api_token"))
+    nothing = dict(only_url, oauth_bootstrap_url=None)
+
+    succeeded(ws.converge(module_defaults=credentials, **only_url))
+    stats = succeeded(ws.converge(module_defaults=dict(credentials, url=sim.url), **nothing))
+
+    assert stats["changed"] == 0
+    # The admin's API token from module_defaults; the held token itself is verified as Bearer.
+    assert {(entry["path"], entry["auth"]) for entry in sim.control.requests()} == {
+        ("/api/v2/oauth/clients", "basic"), ("/api/v2/oauth/tokens/current", "bearer")}
+    assert_vault_matches_simulator(ws, sim)
 
 
 def test_no_secret_is_shown_at_vvvv(ws, sim, admin_session):
