@@ -6,8 +6,8 @@
 
 INTERNAL: this file is not a public API of the collection and may change at any time.
 
-Modules hold no HTTP and no auth code: they ask ZendeskModule for `api` and let it turn a
-ZendeskError into fail_json.
+Modules hold no HTTP and no auth code: they ask ZendeskModule for `api` (clients and tokens) or
+`grants` (the grant endpoint) and let it turn a ZendeskError into fail_json.
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ EXAMPLES = r"""
     content: "{{ {'access_token': fresh.access_token, 'expires_at': fresh.expires_at} | to_json }}"
     dest: /etc/acme/zendesk_token.json
     mode: "0600"
-  when: fresh is changed
+  when: fresh is not skipped
   no_log: true
 
 # Refresh a pair that an app got through Zendesk's authorization-code flow, kept in the same way
@@ -197,7 +197,7 @@ EXAMPLES = r"""
          | to_json }}
     dest: /etc/acme/zendesk_pair.json
     mode: "0600"
-  when: refreshed is changed
+  when: refreshed is not skipped
   no_log: true
 
 - name: Check mode sends nothing and returns nulls
