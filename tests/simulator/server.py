@@ -176,6 +176,10 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self):
         return self.server_version
 
+    def date_time_string(self, timestamp=None):
+        """The Date header follows the simulated clock, as token expiry does (clients compare the two)."""
+        return super().date_time_string(self.server.app.state.clock.now() if timestamp is None else timestamp)
+
     def setup(self):
         if isinstance(self.request, ssl.SSLSocket):
             self.request.settimeout(self.timeout)

@@ -952,3 +952,12 @@ def test_https(tmp_path):
             client = create_client(session, server.url)
             assert client["url"].startswith("https://")
         assert SimulatorControl(server.url, verify=False).state()["clients"][0]["id"] == client["id"]
+
+
+def test_date_header_follows_the_simulated_clock(sim, admin_session):
+    """Clients judge expiry by the server's Date header, so it must move with the clock that expires tokens."""
+    from email.utils import parsedate_to_datetime
+    sim.control.advance_clock(3 * 86400)
+    answer = admin_session.get(sim.url + "/api/v2/users/me", timeout=30)
+    served = parsedate_to_datetime(answer.headers["Date"]).timestamp()
+    assert abs(served - sim.state.clock.now()) < 5
