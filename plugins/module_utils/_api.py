@@ -192,6 +192,9 @@ class ZendeskClient(object):
         self.waited = 0.0          # seconds slept on retries in this run
         self.request_count = 0     # HTTP requests sent in this run
         self.last_server_time = None  # epoch seconds from the latest Date header seen
+        # True when the latest request() was sent again after an attempt whose answer was lost: a
+        # DELETE that then finds nothing (404) most likely took effect the first time.
+        self.resent_after_loss = False
 
         self.session = requests.Session()
         adapter = HTTPAdapter(max_retries=0)  # retries are ours: urllib3 must never re-send a POST
@@ -248,6 +251,7 @@ class ZendeskClient(object):
         if not authenticate:
             headers["Authorization"] = None  # requests drops a header set to None, the session's too
         attempt = 0
+        self.resent_after_loss = False
         while True:
             attempt += 1
             response, reason, sent = self._send(method, url, display, params, json, headers)
@@ -258,6 +262,7 @@ class ZendeskClient(object):
                                                 hint=AMBIGUOUS_HINT)
                 self.before_retry(attempt, self.backoff(attempt), reason, lambda: ZendeskError(
                     reason, method=method, path=display, hint="Check url/subdomain, the network and timeout"))
+                self.resent_after_loss = self.resent_after_loss or bool(sent)
                 continue
             status = response.status_code
             body = _parse_body(response)

@@ -48,6 +48,8 @@ DEFAULTS = {"validate_certs": True, "timeout": 30.0, "max_retries": 5, "max_retr
 # the environment (AWX injects ZENDESK_* while a play may still name its own account).
 LOCATION_OPTIONS = ("subdomain", "url")
 AUTH_OPTIONS = ("email", "api_token", "oauth_token")
+TLS_OPTIONS = ("validate_certs", "ca_path")
+GROUPED_OPTIONS = LOCATION_OPTIONS + AUTH_OPTIONS + TLS_OPTIONS
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -88,7 +90,7 @@ def merge_environment(params, environ):
     """
     options = {name: params.get(name) for name in CONNECTION_ARGUMENT_SPEC}
     from_env = []
-    groups = (LOCATION_OPTIONS, AUTH_OPTIONS) + tuple((n,) for n in ENVIRONMENT if n not in LOCATION_OPTIONS + AUTH_OPTIONS)
+    groups = (LOCATION_OPTIONS, AUTH_OPTIONS, TLS_OPTIONS) + tuple((n,) for n in ENVIRONMENT if n not in GROUPED_OPTIONS)
     for group in groups:
         if any(options[name] not in (None, "") for name in group):
             continue

@@ -218,8 +218,16 @@ class OAuthAPI(object):
                                                                       "scopes": list(scopes)}})["token"]
             except ZendeskAmbiguousError as exc:
                 lost += 1
-                self._settle(attempt, exc)
-                candidates = self._orphan_candidates(client_id, scopes, skip, since)
+                try:
+                    self._settle(attempt, exc)
+                    candidates = self._orphan_candidates(client_id, scopes, skip, since)
+                except ZendeskError as failure:
+                    raise ZendeskError(
+                        "token creation for client %s with scopes %s may have succeeded but its answer was lost, and "
+                        "looking for the token it made failed (%s)" % (client_id, " ".join(scopes), failure.render()),
+                        status=failure.status, method="POST", path=TOKENS_PATH,
+                        hint="A token nobody holds may be left: revoke it once Zendesk answers again (state: absent, "
+                             "client_id: %s, scopes: %s), then run again" % (client_id, list(scopes)))
                 if len(candidates) > 1:
                     raise ZendeskError(
                         "token creation for client %s may have succeeded but its answer was lost, and %d tokens "
@@ -256,11 +264,12 @@ class OAuthAPI(object):
         return self._delete("%s/%d" % (TOKENS_PATH, token_id))
 
     def _delete(self, path):
+        """True when this call deleted the record (also when a lost answer hid that it did)."""
         try:
             self.client.delete(path)
         except ZendeskError as exc:
             if exc.status == 404:
-                return False
+                return self.client.resent_after_loss
             raise
         return True
 

@@ -268,13 +268,6 @@ ROLE_CASES = [
     ("vault-wrong-password", _wrong_password, ["Could not decrypt", "wrong password", "left as it is"]),
     ("vault-file-not-encrypted", _not_a_vault_file, ["is not an Ansible Vault encrypted file", "Nothing was changed"]),
 ]
-UNWRITABLE_BUG = (
-    "BUG (roles/oauth_bootstrap): the role checks only that the vault file's directory exists, so with an "
-    "unwritable directory it creates the client and mints a token, then fails to write them: a token nobody "
-    "holds. Proposed fix (reliability report): before the first request, create and remove a probe file in that "
-    "directory (ansible.builtin.tempfile in a block whose rescue fails naming oauth_bootstrap_vault_file).")
-
-
 @pytest.fixture(scope="module")
 def role_cases_started(tmp_path_factory):
     """Start every role case (each its own simulator and directory) without waiting for them."""
@@ -331,9 +324,7 @@ def _file_bytes(path):
         return None
 
 
-@pytest.mark.parametrize("case_id, layout, fragments", [
-    pytest.param(*case, marks=pytest.mark.xfail(strict=True, reason=UNWRITABLE_BUG))
-    if case[0] == "vault-directory-unwritable" else case for case in ROLE_CASES], ids=[c[0] for c in ROLE_CASES])
+@pytest.mark.parametrize("case_id, layout, fragments", ROLE_CASES, ids=[c[0] for c in ROLE_CASES])
 def test_role_refuses_a_bad_vault_file_before_any_request(role_case_runs, case_id, layout, fragments):
     del layout
     result, control, before, after, vault_before, vault_after = role_case_runs[case_id]

@@ -355,11 +355,6 @@ def test_client_total_wait_never_passes_max_retry_wait(sim):
 # ------------------------------------------------------------------------------------------------
 # lost answers of idempotent writes
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (modules/zendesk_oauth_token.py ensure_absent): a DELETE whose answer was lost is sent again and gets "
-    "404, which revoke_token reports as 'already gone', so the run says changed: false and revoked: [] although "
-    "it revoked the token. Proposed fix (reliability report): a token this run found and then got 404 for is "
-    "reported as revoked."))
 def test_a_revoke_whose_answer_was_lost_still_reports_the_token_revoked(sim, tmp_path):
     client = make_client(sim)
     token = mint_token(sim, client["id"])
@@ -377,11 +372,6 @@ def test_a_revoke_whose_answer_was_lost_still_reports_the_token_revoked(sim, tmp
     assert outcome["changed"] is True and outcome["revoked"] == [token["id"]], outcome
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (module_utils/_oauth.py create_token): when the look for the token a lost POST may have made fails "
-    "(retry bounds hit), the task fails with only the GET's error: nothing tells the user that a token nobody "
-    "holds may now exist. Proposed fix (reliability report): re-raise naming the lost POST, the client, the "
-    "scopes and how to revoke such tokens."))
 def test_a_failed_look_for_a_lost_token_says_a_token_may_be_left(sim, tmp_path):
     client = make_client(sim)
     sim.control.queue_faults([
