@@ -18,10 +18,12 @@ export CORE PY MATRIX PORT JOBS
 
 TASK := bash .ci/tasks.sh
 
-.PHONY: help venv simulator pytest sanity units integration lint changelog-lint \
+.PHONY: help demo bench venv simulator pytest sanity units integration lint changelog-lint \
 	docs-lint docs build importer ee molecule test test-matrix clean distclean
 
 help:
+	@echo 'make demo           the bootstrap role against the embedded simulator, run twice (second: changed=0)'
+	@echo 'make bench          benchmark: requests, task overhead, scale, rate-limit budget -> docs/benchmarks.md'
 	@echo 'make test           every check below on ansible-core $(CORE) / Python $(PY)'
 	@echo 'make test-matrix    sanity + units + integration on MATRIX="$(MATRIX)"'
 	@echo 'make venv           .venv (Python 3.12) with the pinned tools of requirements-dev.txt'
@@ -35,10 +37,9 @@ help:
 	@echo 'make molecule       role scenarios in extensions/molecule/'
 	@echo 'make clean          remove generated files (keeps the venvs); distclean: venvs too'
 
-venv simulator pytest sanity units integration lint changelog-lint docs-lint docs build importer ee molecule test test-matrix:
+venv simulator pytest sanity units integration lint changelog-lint docs-lint docs build importer ee molecule test test-matrix \
+	demo bench:
 	@$(TASK) $@
-
-# demo: and bench: go here (written with the demo and the benchmark).
 
 clean:
 	rm -rf .cache dist docs/build tests/output tests/integration/inventory

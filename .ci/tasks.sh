@@ -210,6 +210,17 @@ YML
   return "$rc"
 }
 
+# The README's first command: the role against the simulator, twice, from the built tarball.
+task_demo() {
+  use_dev_venv || return
+  bash "$REPO/examples/demo.sh"
+}
+
+task_bench() {
+  use_dev_venv || return
+  python bench/run.py --out docs/benchmarks.md ${BENCH_ARGS:-}
+}
+
 task_molecule() {
   use_dev_venv || return
   if [ ! -d extensions/molecule ]; then
@@ -226,7 +237,7 @@ task_core_venv() { core_venv "$CORE" "$PY"; }
 # Every check on the default line, in two lanes: ansible-test (the core venv
 # and .cache/core-$CORE) and the rest (.venv). Keeps going after a failure.
 test_lane_ansible_test() { run_lane sanity units integration; }
-test_lane_tools() { run_lane pytest lint changelog-lint docs-lint docs build importer ee molecule; }
+test_lane_tools() { run_lane pytest lint changelog-lint docs-lint docs build importer ee molecule demo; }
 run_lane() {
   local step
   for step in "$@"; do run_step "$step" bash "$REPO/.ci/tasks.sh" "$step"; done

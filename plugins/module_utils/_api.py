@@ -110,7 +110,9 @@ def _details_text(details):
                 text = entry.get("description") or entry.get("error") or ""
             else:
                 text = str(entry)
-            out.append("%s: %s" % (field, text) if text and not text.lower().startswith(field.lower()) else text)
+            # Zendesk's descriptions usually carry their own label ("Name: cannot be blank").
+            labelled = ": " in text[:40]
+            out.append("%s: %s" % (field, text) if text and not labelled else text)
     return "; ".join(t for t in out if t) or None
 
 
@@ -310,8 +312,8 @@ class ZendeskClient(object):
         step = min(BACKOFF_CAP, BACKOFF_BASE * (2 ** (attempt - 1)))
         return step * (0.5 + self._rng() / 2.0)
 
-    def before_retry(self, attempt, wait, reason, make_error):
-        """Sleep before the next attempt, or raise once a bound is reached."""
+    def before_retry(self, attempt, wait, reason, make_error, then="retrying"):
+        """Sleep before the next attempt, or raise once a bound is reached; `then` says what follows the wait."""
         if attempt > self.max_retries:
             err = make_error()
             err.hint = (err.hint + ". " if err.hint else "") + "Gave up after %d attempts (max_retries=%d)" % (
@@ -323,8 +325,8 @@ class ZendeskClient(object):
                         + "Waiting %.0fs more would exceed max_retry_wait=%ss (already waited %.0fs); raise "
                           "max_retry_wait to wait longer" % (wait, self.max_retry_wait, self.waited))
             raise err
-        self._warn("Zendesk API: %s; retrying in %.1fs (attempt %d of %d)"
-                   % (reason, wait, attempt + 1, self.max_retries + 1))
+        self._warn("Zendesk API: %s; %s in %.1fs (attempt %d of %d)"
+                   % (reason, then, wait, attempt + 1, self.max_retries + 1))
         self.waited += wait
         self._sleep(wait)
 

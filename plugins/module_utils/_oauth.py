@@ -162,7 +162,7 @@ class OAuthAPI(object):
     def _settle(self, attempt, lost):
         """Wait before re-reading after a lost answer (counted against the retry bounds)."""
         self.client.before_retry(attempt, max(lost.settle, self.client.backoff(attempt)), lost.message,
-                                 lambda err=lost: err)
+                                 lambda err=lost: err, then="the answer was lost; reading the state again")
 
     def update_client(self, client_id, fields):
         return self.client.put("%s/%d" % (CLIENTS_PATH, client_id), json={"client": fields})["client"]

@@ -168,6 +168,8 @@ secret_lost:
   sample: false
 """
 
+from urllib.parse import urlsplit
+
 from ansible_collections.zendesk.oauth.plugins.module_utils._compare import plan_client
 from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
@@ -192,8 +194,11 @@ def check_input(zm):
     params = zm.params
     if not params["identifier"].strip():
         zm.fail("identifier must not be empty: give the client's unique identifier, e.g. acme_integration")
+    if params["name"] is not None and not params["name"].strip():
+        zm.fail("name must not be empty: give the name shown on the consent page, or leave name out to keep it")
     for uri in params["redirect_uri"] or []:
-        if "://" not in uri or not uri.split("://", 1)[1].strip("/"):
+        parts = urlsplit(uri)
+        if not parts.scheme or not parts.netloc or not parts.hostname:
             zm.fail("redirect_uri entry %r is not an absolute URL: give scheme and host, e.g. "
                     "https://app.example.com/oauth/callback" % uri)
     if params["state"] == "absent" and params["regenerate_secret"]:

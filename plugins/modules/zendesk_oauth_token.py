@@ -302,6 +302,8 @@ def check_input(zm):
             zm.fail("%s=%s is not a Zendesk id: give the positive numeric id" % (name, params[name]))
     if params["full_token"] is not None and not params["full_token"].strip():
         zm.fail("full_token is empty: omit it, or give the token value you hold")
+    if params["client_identifier"] is not None and not params["client_identifier"].strip():
+        zm.fail("client_identifier is empty: give the client's identifier (e.g. acme_integration), or use client_id")
     has_client = params["client_id"] is not None or params["client_identifier"] is not None
     if params["state"] == "present":
         if not has_client:
@@ -419,10 +421,15 @@ def ensure_absent(zm):
         if revoked:
             result["diff"] = {"before": {"tokens": [{"id": params["token_id"]}]}, "after": {"tokens": []}}
         return result
-    if params["token_id"] is not None:
+    if params["token_id"] is not None:  # check mode: only a read, and the same diff as a real run
         found = zm.api.get_token(params["token_id"])
-        targets = [found] if found is not None else []
-    elif params["full_token"] is not None:
+        result = {"changed": found is not None, "token": None, "replaced": [], "revoked": [], "revoke_failed": [],
+                  "orphans_revoked": []}
+        if found is not None:
+            result["revoked"] = [params["token_id"]]
+            result["diff"] = {"before": {"tokens": [{"id": params["token_id"]}]}, "after": {"tokens": []}}
+        return result
+    if params["full_token"] is not None:
         found = zm.api.current_token(params["full_token"])
         targets = [found] if found is not None else []
     else:
