@@ -97,7 +97,7 @@ def check_credential_type(inputs, injectors):
         for key in STRING_ONLY_KEYS:
             assert key not in field or kind == "string", "field %s: %s is for strings only" % (field["id"], key)
         if "default" in field:
-            assert type(field["default"]) is {"string": str, "boolean": bool}[kind], (
+            assert isinstance(field["default"], {"string": str, "boolean": bool}[kind]), (
                 "field %s: default %r is not a %s" % (field["id"], field["default"], kind))
         if "choices" in field:
             choices = field["choices"]
@@ -209,7 +209,7 @@ def test_secrets_never_go_to_extra_vars():
 def test_stored_job_env_hides_the_secrets():
     stored = store_inputs(INPUTS, {"subdomain": "acme", "email": "admin@acme.example", "api_token": "s3cret-api",
                                    "oauth_token": ""})
-    env, safe_env, _ = inject(INPUTS, INJECTORS, stored)
+    env, safe_env, dummy = inject(INPUTS, INJECTORS, stored)
     assert env["ZENDESK_API_TOKEN"] == "s3cret-api"
     assert safe_env["ZENDESK_API_TOKEN"] == HIDDEN
     assert "s3cret-api" not in json.dumps(safe_env)
@@ -258,7 +258,7 @@ def test_unset_inputs_render_empty_and_count_as_unset():
 
 
 def test_api_token_credential_means_basic_auth():
-    env, _ = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "tok"})
+    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "tok"})
     assert env["ZENDESK_URL"] == "" and env["ZENDESK_OAUTH_TOKEN"] == ""
     client_kwargs, warnings, secrets = CONNECTION.resolve_connection({}, env)
     assert client_kwargs["base_url"] == "https://acme.zendesk.com"
@@ -269,7 +269,7 @@ def test_api_token_credential_means_basic_auth():
 
 
 def test_oauth_credential_means_bearer_auth():
-    env, _ = launch({"url": "https://zendesk-proxy.example.com/", "oauth_token": "bearer-tok", "email": "",
+    env, dummy = launch({"url": "https://zendesk-proxy.example.com/", "oauth_token": "bearer-tok", "email": "",
                      "api_token": ""})
     assert env["ZENDESK_SUBDOMAIN"] == "" and env["ZENDESK_EMAIL"] == "" and env["ZENDESK_API_TOKEN"] == ""
     client_kwargs, _warnings, secrets = CONNECTION.resolve_connection({}, env)
@@ -284,20 +284,20 @@ def test_validate_certs_choice(given, expected):
     inputs = {"subdomain": "acme", "oauth_token": "tok"}
     if given is not None:
         inputs["validate_certs"] = given
-    env, _ = launch(inputs)
-    options, _ = CONNECTION.merge_environment({}, env)
+    env, dummy = launch(inputs)
+    options, dummy = CONNECTION.merge_environment({}, env)
     assert options["validate_certs"] is expected
 
 
 def test_both_auth_methods_in_one_credential_fail_clearly():
-    env, _ = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "a", "oauth_token": "b"})
+    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "a", "oauth_token": "b"})
     with pytest.raises(CONNECTION.ConnectionOptionError, match="either oauth_token, or email with api_token"):
         CONNECTION.resolve_connection({}, env)
 
 
 def test_task_options_replace_the_credential():
     """A play that names its own account is not mixed with the credential's (the whole group is replaced)."""
-    env, _ = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "a"})
+    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "a"})
     client_kwargs, _warnings, secrets = CONNECTION.resolve_connection({"oauth_token": "own"}, env)
     assert client_kwargs["oauth_token"] == "own" and client_kwargs["api_token"] is None
     assert client_kwargs["email"] is None

@@ -268,6 +268,8 @@ ROLE_CASES = [
     ("vault-wrong-password", _wrong_password, ["Could not decrypt", "wrong password", "left as it is"]),
     ("vault-file-not-encrypted", _not_a_vault_file, ["is not an Ansible Vault encrypted file", "Nothing was changed"]),
 ]
+
+
 @pytest.fixture(scope="module")
 def role_cases_started(tmp_path_factory):
     """Start every role case (each its own simulator and directory) without waiting for them."""

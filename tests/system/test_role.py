@@ -196,7 +196,7 @@ def test_revoked_token_is_replaced_and_stored(ws, sim, admin_session):
     assert new["zendesk_oauth_client_secret"] == old["zendesk_oauth_client_secret"] == the_client(sim)["secret"]
     # The floor: find the client, learn the held token is dead, mint.
     assert sent == [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current"),
-                                 ("POST", "/api/v2/oauth/tokens")]
+                    ("POST", "/api/v2/oauth/tokens")]
 
 
 def test_expired_token_is_replaced_and_stored(ws, sim):
@@ -235,8 +235,8 @@ def test_rotation_stores_the_new_token_before_revoking_the_old_one(ws, sim):
     # Mint, then store, then revoke: the old token dies only after the new one is in the file.
     # The floor: find the client, verify the held token, mint, revoke the old one by id.
     assert sent == [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current"),
-                                 ("POST", "/api/v2/oauth/tokens"),
-                                 ("DELETE", "/api/v2/oauth/tokens/%d" % old["zendesk_oauth_token_id"])]
+                    ("POST", "/api/v2/oauth/tokens"),
+                    ("DELETE", "/api/v2/oauth/tokens/%d" % old["zendesk_oauth_token_id"])]
     ran = [name.split(" : ")[-1] for name, res in result.task_results() if not res.get("skipped")]
     assert ran.index("Write the vault file") < ran.index("Revoke the token that was replaced")
 
