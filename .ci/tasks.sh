@@ -39,7 +39,7 @@ task_pytest() {
     return 0
   fi
   local rc=0
-  PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -p no:cacheprovider tests/system -q || rc=$?
+  PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -p no:cacheprovider --durations=15 tests/system -q || rc=$?
   # pytest's 5 means "no tests collected": with test files present that is a fault.
   [ "$rc" = 5 ] && say "pytest collected no tests although tests/system has test files"
   return "$rc"
@@ -218,6 +218,7 @@ task_demo() {
 
 task_bench() {
   use_dev_venv || return
+  # shellcheck disable=SC2086 # BENCH_ARGS holds several words on purpose
   python bench/run.py --out docs/benchmarks.md ${BENCH_ARGS:-}
 }
 

@@ -270,7 +270,7 @@ def test_api_token_credential_means_basic_auth():
 
 def test_oauth_credential_means_bearer_auth():
     env, dummy = launch({"url": "https://zendesk-proxy.example.com/", "oauth_token": "bearer-tok", "email": "",
-                     "api_token": ""})
+                         "api_token": ""})
     assert env["ZENDESK_SUBDOMAIN"] == "" and env["ZENDESK_EMAIL"] == "" and env["ZENDESK_API_TOKEN"] == ""
     client_kwargs, _warnings, secrets = CONNECTION.resolve_connection({}, env)
     assert client_kwargs["base_url"] == "https://zendesk-proxy.example.com"
