@@ -102,12 +102,11 @@ def section_time(task_time, role_vs_uri, breakdown):
            "median ping task. Goal ≤ %.1f." % task_time["rows"][0]["goal"], ""]
     rows = []
     for row in task_time["rows"]:
-        line = [row["kind"], row["ratio"].show(), _mark(row["ratio"].median, row["goal"]), row["first"].show()]
+        line = [row["kind"], row["ratio"].show(), _mark(row["ratio"].median, row["goal"])]
         if task_time.get("experiment"):
             line += [row["stdlib"].show(), _mark(row["stdlib"].median, row["goal"])]
         rows.append(line)
-    columns = ["module task", "task time / ping", "goal ≤ 1.3",
-               "first task of its module in the run / ping (builds the AnsiballZ payload)"]
+    columns = ["module task", "task time / ping", "goal ≤ 1.3"]
     if task_time.get("experiment"):
         columns += ["experiment: the same on `http.client` instead of `requests` / ping", "goal"]
     out.append(_table(columns, rows))
@@ -192,8 +191,8 @@ def section_scale(scale):
     out = ["", "## 3. Scale", "",
            "N clients and N tokens seeded (`/_sim/seed`, identifiers `bulk-00001`…), then the role's client created "
            "after them (so it is last in id order, as a new client is in a real account). Time: the task against the "
-           "ping task of the same run (`bench/playbooks/scale.yml`); the role's no-op play against the same play at "
-           "the smallest N in the same repetition. RSS: peak resident memory of the module process "
+           "ping task of the same run (`bench/playbooks/scale.yml`); for the role's no-op, its whole play against that "
+           "ping. RSS: peak resident memory of the module process "
            "(`ru_maxrss` of the interpreter's child, through the wrapper `bench/harness.py` writes). Server share: "
            "the part of the task's time the simulator spent answering.", ""]
     header = ["N", "job", "requests", "time ratio", "module process share", "server share", "server ms / request",
@@ -211,7 +210,7 @@ def section_scale(scale):
                          _mib(Spread([d["ping_rss_kib"] for d in data]).median)])
         data = entry["rows"]["role"]
         rows.append([entry["n"], "role no-op converge", data[0]["requests"],
-                     entry["role_vs_smallest"].show() + " × N=%d" % scale["sizes"][0]["n"], "",
+                     _spread_of(data, "vs_ping").show() + " × ping", "",
                      _spread_of(data, "server_share").show(2), "",
                      _mib(Spread([d["rss_kib"] for d in data]).median) + " (client module)",
                      _mib(Spread([d["ping_rss_kib"] for d in data]).median)])
@@ -254,8 +253,8 @@ def section_rate_limit(rate):
         ["... at the sustained rate", "%.0f s" % full["minimum_sustained"],
          "%d requests / %d per minute: a second fleet right after, or other traffic on the account"
          % (full["requests"], full["plan"])],
-        ["the run took", "%.0f s" % full["run_seconds"],
-         "the controller's own pace (%.0f requests/minute), not the plan, set the time" %
+        ["the run / the sustained minimum", "%.2f (1 run)" % full["run_vs_sustained"],
+         "the controller's own pace (%.0f requests/minute in this run), not the plan, set the time" %
          (full["requests"] * 60.0 / full["run_seconds"])],
     ]
     out.append(_table(["", "value", ""], rows))
@@ -320,19 +319,16 @@ def _request_findings(data, scale):
     rotation = jobs["rotation"]
     if rotation["role"] > rotation["floor"]:
         out.append(
-            "- **Rotation: %d requests, floor %d.** (1) The token task verifies the held token (GET "
-            "tokens/current) although with `recreate: always` and `revoke_replaced: false` nothing uses the answer: "
-            "`zendesk_oauth_token` could skip the verification in that case (−1). (2) The revoke task "
-            "(`state: absent` + `full_token`) reads the token (GET tokens/current) and then deletes it by id; outside "
-            "check mode `DELETE /api/v2/oauth/tokens/current` with the held token as bearer does both in one request "
-            "(204, or 401 = already gone) (−1)." % (rotation["role"], rotation["floor"]))
+            "- Rotation: %d requests, floor %d. The role sends %s. The request over the floor is the token task's "
+            "GET tokens/current, which checks that the held token works and is this client's before it is replaced; "
+            "with `recreate: always` the vault file's `zendesk_oauth_token_id` and `zendesk_oauth_client_id` could "
+            "stand in for it (revoke the stored id after storing the new token: 204, or 404 when already gone). "
+            "Rotation is rare: a small gain." % (rotation["role"], rotation["floor"], rotation["role_calls"]))
     recovery = jobs["recovery from a revoked token"]
     if recovery["role"] > recovery["floor"]:
         out.append(
-            "- **Recovery: %d requests, floor %d.** After the token task found the held token dead (401), the role "
-            "still runs its revoke task, which asks again (another 401). Fix: `zendesk_oauth_token` returns whether "
-            "Zendesk still knows the held token (e.g. `held: null` when not), and the role revokes only a held token "
-            "that is alive (−1)." % (recovery["role"], recovery["floor"]))
+            "- **Recovery: %d requests, floor %d.** The role sends %s." % (
+                recovery["role"], recovery["floor"], recovery["role_calls"]))
     if scale:
         largest = scale["sizes"][-1]
         noop_n = largest["rows"]["role"][0]["requests"]
@@ -387,10 +383,12 @@ def _time_findings(timing, profile, role_vs_uri, breakdown):
                      "file with `lookup('ansible.builtin.file', ...)` and test the paths with `is file` / `is "
                      "directory` (controller-side, no module process: valid because the role runs where the play "
                      "runs, `hosts: localhost` in the examples), and keep the `file` task that enforces mode 0600 "
-                     "for when a stat shows another mode. Estimated from the shares: the no-op's task time × %.2f." % (
+                     "for when a stat shows another mode. Estimated from the shares (not measured): the no-op's task time × "
+                     "%.2f, i.e. role / uri playbook no-op ≈ %.2f." % (
                          sum(row["processes"] for row in breakdown), sum(row["processes"] for row in local),
                          ", ".join("%s ×%d" % (row["action"].split(".")[-1], row["processes"]) for row in local),
-                         local_share * 100, sum(row["share"].median for row in api) * 100, 1 - local_share))
+                         local_share * 100, sum(row["share"].median for row in api) * 100, 1 - local_share,
+                         noop.median * (1 - local_share)))
         out.append(text)
     return out
 

@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 import measure  # noqa: E402  pylint: disable=wrong-import-position
 import report  # noqa: E402  pylint: disable=wrong-import-position
+import stats  # noqa: E402  pylint: disable=wrong-import-position
 
 SECTIONS = ("requests", "time", "profile", "scale", "rate")
 
@@ -38,6 +39,8 @@ def parse_args(argv):
     parser.add_argument("--fleet", type=int, help="integrations in the rate-limit fleet (default 50, --quick 10)")
     parser.add_argument("--only", help="comma-separated sections: %s" % ",".join(SECTIONS))
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (logs, vault files)")
+    parser.add_argument("--render", metavar="JSON",
+                        help="measure nothing: write the report from the figures a run saved with --json")
     args = parser.parse_args(argv)
     args.repeat = args.repeat or (2 if args.quick else 5)
     if args.repeat < 1:
@@ -55,6 +58,11 @@ def parse_args(argv):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.render:
+        with open(args.render, encoding="utf-8") as handle:
+            results = _spreads(json.load(handle))
+        results["findings"] = report.findings(results)
+        return _write(report.render(results), args.out, lambda text: sys.stderr.write(text + "\n"))
     started = time.time()
 
     def progress(text):
@@ -91,17 +99,31 @@ def main(argv=None):
     results["seconds"] = time.time() - started
     results["load_end"] = os.getloadavg()
     results["findings"] = report.findings(results)
-    text = report.render(results)
-    if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        progress("wrote %s" % args.out)
-    else:
-        sys.stdout.write(text)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(results, handle, indent=1, sort_keys=True, default=_plain)
+            json.dump(results, handle, indent=1, default=_plain)
+    return _write(report.render(results), args.out, progress)
+
+
+def _write(text, out, progress):
+    if out:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        progress("wrote %s" % out)
+    else:
+        sys.stdout.write(text)
     return 0
+
+
+def _spreads(value):
+    """JSON figures back into Spread objects (a Spread was saved as its as_dict())."""
+    if isinstance(value, dict):
+        if set(value) == {"median", "min", "max", "n", "values"}:
+            return stats.Spread(value["values"])
+        return {key: _spreads(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_spreads(item) for item in value]
+    return value
 
 
 def _plain(value):
