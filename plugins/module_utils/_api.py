@@ -110,9 +110,8 @@ def _details_text(details):
                 text = entry.get("description") or entry.get("error") or ""
             else:
                 text = str(entry)
-            # Zendesk's descriptions usually carry their own label ("Name: cannot be blank").
-            labelled = ": " in text[:40]
-            out.append("%s: %s" % (field, text) if text and not labelled else text)
+            # The field name comes first, as the option to fix (Zendesk's own label may follow it).
+            out.append("%s: %s" % (field, text) if text and not text.lower().startswith(field.lower()) else text)
     return "; ".join(t for t in out if t) or None
 
 
