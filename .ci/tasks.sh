@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The recipes behind the Makefile's targets: `bash .ci/tasks.sh TARGET`.
-# The Makefile sets and exports CORE, PY, MATRIX and PORT; the helpers live in
+# The Makefile sets and exports CORE, PY, MATRIX, PORT and JOBS; the helpers live in
 # .ci/lib.sh. Run `make help` for the list.
 set -uo pipefail
 # shellcheck source=.ci/lib.sh
@@ -237,17 +237,20 @@ task_core_venv() { core_venv "$CORE" "$PY"; }
 
 # Every check on the default line, in two lanes: ansible-test (the core venv
 # and .cache/core-$CORE) and the rest (.venv). Keeps going after a failure.
-test_lane_ansible_test() { run_lane sanity units integration; }
-test_lane_tools() { run_lane pytest lint changelog-lint docs-lint docs build importer ee molecule demo; }
-run_lane() {
-  local step
-  for step in "$@"; do run_step "$step" bash "$REPO/.ci/tasks.sh" "$step"; done
+test_lane_ansible_test() { run_tasks sanity units integration; }
+test_lane_tools() { run_tasks pytest lint changelog-lint docs-lint docs build importer ee molecule demo; }
+
+# step_task STEP_NAME TASK: one step, the task in a process of its own.
+step_task() { run_step "$1" bash "$REPO/.ci/tasks.sh" "$2"; }
+run_tasks() {
+  local task
+  for task in "$@"; do step_task "$task" "$task"; done
 }
 
 task_test() {
   RESULTS=$(results_file test)
   mkdir -p "$LOG_DIR" && : >"$RESULTS"
-  run_step venv bash "$REPO/.ci/tasks.sh" venv
+  step_task venv venv
   ensure_shellcheck   # once, not from two lanes at a time
   run_lanes test_lane_ansible_test test_lane_tools
   SHOW_LOGS=1 summary "make test" "$RESULTS"
@@ -262,10 +265,8 @@ matrix_lane() {
     [ $((index % ${JOBS:-1})) = "$lane" ] || continue
     (
       export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller
-      run_step "venv-$CORE" bash "$REPO/.ci/tasks.sh" core-venv || exit
-      for step in sanity units integration; do
-        run_step "$step-$CORE" bash "$REPO/.ci/tasks.sh" "$step"
-      done
+      step_task "venv-$CORE" core-venv || exit
+      for task in sanity units integration; do step_task "$task-$CORE" "$task"; done
     )
   done
 }
