@@ -163,12 +163,12 @@ def test_several_candidate_orphans_fail_naming_the_token_ids(sim, tmp_path):
     """Two tokens could be the one the lost answer made: the module revokes neither and names both.
 
     The held token is unknown to Zendesk, so nothing is listed before the mint; a token minted by
-    someone else just before (same client, scopes and admin) is then as likely the orphan as the
-    real one. The simulator's clock is moved ahead so that 'just before' holds however slowly
-    ansible-playbook starts on a loaded machine.
+    someone else in the same second (same client, scopes and admin) is then as likely the orphan as
+    the real one. The simulator's clock is frozen, so 'the same second' holds however slowly
+    ansible-playbook starts on a loaded machine (the module judges time by the server's Date).
     """
+    sim.control.set_config(freeze_clock=True)
     client = make_client(sim)
-    sim.control.advance_clock(30)
     other = mint_token(sim, client["id"])
     sim.control.queue_faults([{"method": "POST", "path": TOKENS_PATH, "fault": "ambiguous"}])
     tasks = [{"name": "token", TOKEN: {"client_id": client["id"], "scopes": ["read"],
