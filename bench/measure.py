@@ -650,4 +650,8 @@ def machine_facts():
     except OSError:
         commit = ""
     facts["commit"] = commit or "unknown"
+    # What the run measured beyond that commit: uncommitted changes to the code under test.
+    status = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "plugins", "roles", "examples",
+                             "tests/simulator", "meta"], capture_output=True, text=True, check=False).stdout
+    facts["uncommitted"] = [line[3:] for line in status.splitlines() if line.strip()]
     return facts
