@@ -132,7 +132,7 @@ ensure_shellcheck() {
   command -v shellcheck >/dev/null && return 0
   if [ "${CI:-}" = true ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "==> installing shellcheck (apt-get)"
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; } >/dev/null ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck; } >/dev/null 2>&1 ||
       say "warning: could not install shellcheck; ansible-test will skip that sanity test"
   else
     say "note: shellcheck not installed; ansible-test skips that sanity test (CI installs it)"
