@@ -142,24 +142,24 @@ ensure_shellcheck() {
 # --- steps and their summary ------------------------------------------------
 
 # run_step NAME COMMAND...: run COMMAND (with a time limit) with its output in
-# $LOG_DIR/NAME.log, print one line with the result and the time, and append
-# "ok|FAILED NAME SECONDS" to $RESULTS. One line, so that two lanes of steps
-# can share the terminal; `summary` shows the logs of the failed steps.
+# $LOG_DIR/NAME.log, print one line with the result, the wall time and the CPU
+# time (user + system, children included: on a shared machine the CPU time is
+# the steadier figure), and append "ok|FAILED NAME SECONDS CPU" to $RESULTS.
+# One line, so that two lanes of steps can share the terminal; `summary` shows
+# the logs of the failed steps.
 STEP_TIMEOUT="${STEP_TIMEOUT:-1800}"
 run_step() {
-  local name=$1 start=$SECONDS rc
+  local name=$1 start=$SECONDS rc status cpu TIMEFORMAT='%U %S'
   shift
   mkdir -p "$LOG_DIR"
-  timeout --kill-after=30 "$STEP_TIMEOUT" "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null
+  { time timeout --kill-after=30 "$STEP_TIMEOUT" "$@" >"$LOG_DIR/$name.log" 2>&1 </dev/null; } 2>"$LOG_DIR/$name.time"
   rc=$?
   [ "$rc" = 124 ] && echo "step timed out after ${STEP_TIMEOUT}s (STEP_TIMEOUT)" >>"$LOG_DIR/$name.log"
-  if [ "$rc" = 0 ]; then
-    printf 'ok      %-20s %4ss\n' "$name" "$((SECONDS - start))"
-    printf 'ok %s %s\n' "$name" "$((SECONDS - start))" >>"${RESULTS:?set RESULTS to the results file}"
-  else
-    printf 'FAILED  %-20s %4ss  (exit code %s)\n' "$name" "$((SECONDS - start))" "$rc"
-    printf 'FAILED %s %s\n' "$name" "$((SECONDS - start))" >>"${RESULTS:?set RESULTS to the results file}"
-  fi
+  cpu=$(awk '{ printf "%d", $1 + $2 }' "$LOG_DIR/$name.time")
+  if [ "$rc" = 0 ]; then status=ok; else status=FAILED; fi
+  printf '%-7s %-20s %5ss  cpu %5ss%s\n' "$status" "$name" "$((SECONDS - start))" "$cpu" \
+    "$([ "$rc" = 0 ] || echo "  (exit code $rc)")"
+  printf '%s %s %s %s\n' "$status" "$name" "$((SECONDS - start))" "$cpu" >>"${RESULTS:?set RESULTS to the results file}"
   return "$rc"
 }
 

@@ -235,10 +235,12 @@ task_molecule() {
 
 task_core_venv() { core_venv "$CORE" "$PY"; }
 
-# Every check on the default line, in two lanes: ansible-test (the core venv
-# and .cache/core-$CORE) and the rest (.venv). Keeps going after a failure.
-test_lane_ansible_test() { run_tasks sanity units integration; }
-test_lane_tools() { run_tasks pytest lint changelog-lint docs-lint docs build importer ee molecule demo; }
+# Every check on the default line, in two lanes of about the same length:
+# tests/system alone, and the rest. They write to different places (pytest to
+# temp dirs; ansible-test to .cache/core-$CORE; build, importer, ee and demo to
+# dist/ and temp dirs, in turn). Keeps going after a failure.
+test_lane_system() { run_tasks pytest; }
+test_lane_rest() { run_tasks sanity units integration lint changelog-lint docs-lint docs build importer ee molecule demo; }
 
 # step_task STEP_NAME TASK: one step, the task in a process of its own.
 step_task() { run_step "$1" bash "$REPO/.ci/tasks.sh" "$2"; }
@@ -252,7 +254,7 @@ task_test() {
   mkdir -p "$LOG_DIR" && : >"$RESULTS"
   step_task venv venv
   ensure_shellcheck   # once, not from two lanes at a time
-  run_lanes test_lane_ansible_test test_lane_tools
+  run_lanes test_lane_system test_lane_rest
   SHOW_LOGS=1 summary "make test" "$RESULTS"
 }
 
