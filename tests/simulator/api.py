@@ -274,7 +274,10 @@ def create_token(state, request):
     principal = _principal(state, request)
     client_id, scopes = _validate_token(state, _wrapped(request, "token"))
     # invalid scope names are accepted here and refused at use (reference §2.2)
-    record = state.add_token(principal.user_id, client_id, scopes, expires_in=state.config["token_default_ttl"])
+    # Whether Zendesk gives these tokens a refresh token is unknown (reference §2.2, §3.3): configurable.
+    record = state.add_token(principal.user_id, client_id, scopes, expires_in=state.config["token_default_ttl"],
+                             with_refresh=state.config["token_refresh_on_create"],
+                             refresh_expires_in=state.config["grant_default_refresh_expires_in"])
     body = token_json(record, request.base_url, full_token=True)
     return Response(201, {"token": body}, {"Location": body["url"]})
 

@@ -25,12 +25,13 @@ DEFAULTS = {
     "forbidden_shape": "flat",
     "grant_status": 201,
     "token_default_ttl": None,
+    "token_refresh_on_create": False,
     "grant_default_expires_in": None,
     "grant_default_refresh_expires_in": 2592000,
     "freeze_clock": False,
 }
 
-_BOOLEANS = ("freeze_clock",)
+_BOOLEANS = ("freeze_clock", "token_refresh_on_create")
 
 _CHOICES = {
     "rate_limit_body": ("text", "json"),

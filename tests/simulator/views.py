@@ -48,7 +48,8 @@ def client_json(record, base_url, secret_mode="truncated", full_secret=False):
 
 
 def token_json(record, base_url, full_token=False):
-    """A token object: ``token`` is always the first 10 characters; ``full_token`` only on create."""
+    """A token object: ``token`` is always the first 10 characters; ``full_token`` (and the whole
+    ``refresh_token``) only on create."""
     body = {
         "url": "%s/api/v2/oauth/tokens/%d.json" % (base_url, record["id"]),
         "id": record["id"],
@@ -64,6 +65,7 @@ def token_json(record, base_url, full_token=False):
     }
     if full_token:
         body["full_token"] = record["full_token"]
+        body["refresh_token"] = record["refresh_token"]
     return body
 
 
@@ -92,7 +94,6 @@ def state_client(record, base_url):
 
 def state_token(record, base_url, expired):
     body = token_json(record, base_url, full_token=True)
-    body["refresh_token"] = record["refresh_token"]
     body["source"] = record.get("source", "api")
     body["global_client_id"] = record.get("global_client_id")
     body["expired"] = expired

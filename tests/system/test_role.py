@@ -28,6 +28,7 @@ FIRST_CONVERGE = [("GET", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/clie
 VAULT_KEYS = {
     "zendesk_oauth_url", "zendesk_oauth_client_identifier", "zendesk_oauth_client_id", "zendesk_oauth_client_secret",
     "zendesk_oauth_token_id", "zendesk_oauth_full_token", "zendesk_oauth_scopes", "zendesk_oauth_token_expires_at",
+    "zendesk_oauth_refresh_token", "zendesk_oauth_refresh_token_expires_at",
 }
 
 

@@ -87,5 +87,7 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_stats(self, stats):
         summary = dict((host, stats.summarize(host)) for host in sorted(stats.processed))
-        sys.stdout.write(json.dumps({"plays": self.plays, "stats": summary}, default=str, indent=2) + "\n")
+        # custom_stats: what set_stats published (AWX hands the aggregated "_run" part to the next job).
+        sys.stdout.write(json.dumps({"plays": self.plays, "stats": summary, "custom_stats": getattr(stats, "custom", {})},
+                                    default=str, indent=2) + "\n")
         sys.stdout.flush()
