@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+import playbook_runner
 from playbook_runner import ADMIN_API_TOKEN, ADMIN_EMAIL
 from test_role import (  # noqa: F401  pylint: disable=unused-import
     IDENTIFIER,
+    ROLE,
     api_requests,
     revoked_ids,
     succeeded,
@@ -268,6 +270,19 @@ def test_set_stats_hands_ids_not_secrets_to_the_next_job(ws, sim):
 
     result = ws.converge(oauth_bootstrap_set_stats=False)
     assert not result.json["custom_stats"].get("_run")
+
+
+def test_two_uses_of_the_role_in_one_play_publish_the_last_ones_ids(ws, sim):
+    """set_stats replaces (aggregation would add the ids and fail on nulls)."""
+    play = playbook_runner.play([], roles=[dict({"role": ROLE}, **ws.role_vars()),
+                                           dict({"role": ROLE}, **ws.role_vars(oauth_bootstrap_client_identifier="second",
+                                                                               oauth_bootstrap_store="fact"))])
+    result = playbook_runner.run_playbook(playbook_runner.write_playbook(ws.root, [play]), ws.root)
+
+    succeeded(result)
+    second = [client for client in sim.control.state()["clients"] if client["identifier"] == "second"][0]
+    assert result.json["custom_stats"]["_run"]["zendesk_oauth_client_id"] == second["id"]
+    assert result.json["custom_stats"]["_run"]["zendesk_oauth_client_identifier"] == "second"
 
 
 def test_admin_credential_given_only_by_environment(ws, sim):
