@@ -9,8 +9,14 @@ INTERNAL: this file is not a public API of the collection and may change at any 
 
 from __future__ import annotations
 
+from ._oauth import is_expired, same_scopes
+
 # The client fields a task manages; everything else on the object is Zendesk's.
 CLIENT_FIELDS = ("name", "kind", "redirect_uri", "description", "company")
+
+# The token fields a module returns as Zendesk gives them (plus full_token and refresh_token, see token_metadata).
+TOKEN_FIELDS = ("id", "client_id", "user_id", "scopes", "created_at", "used_at", "expires_at",
+                "refresh_token_expires_at")
 
 
 def normalize_client_value(field, value):
@@ -74,3 +80,28 @@ def token_view(token):
         "scopes": sorted(token.get("scopes") or []),
         "expires_at": token.get("expires_at"),
     }
+
+
+def token_metadata(token, minted=False):
+    """The token as a module returns it: Zendesk's fields, plus its secrets only when this task minted it."""
+    shown = {field: token.get(field) for field in TOKEN_FIELDS}
+    shown["full_token"] = token.get("full_token") if minted else None
+    shown["refresh_token"] = token.get("refresh_token") if minted else None
+    return shown
+
+
+def why_unfit(token, client_id, scopes, now, margin):
+    """Why a token does not fit the wish, or None when it does.
+
+    token None means it did not work (Zendesk answered 401); client_id or scopes None are not
+    checked. now is the server's clock; a token expiring within margin seconds of it is unfit.
+    """
+    if token is None:
+        return "it is revoked, expired or unknown to Zendesk"
+    if client_id is not None and token.get("client_id") != client_id:
+        return "it belongs to client %s, not %s" % (token.get("client_id"), client_id)
+    if scopes is not None and not same_scopes(token.get("scopes"), scopes):
+        return "its scopes are %s, not %s" % (sorted(token.get("scopes") or []), sorted(scopes))
+    if is_expired(token, now, margin):
+        return "it expires at %s, within expiry_margin=%ss" % (token.get("expires_at"), margin)
+    return None

@@ -60,6 +60,14 @@ TRUE_STRINGS = ("1", "true", "yes", "on", "y", "t")
 FALSE_STRINGS = ("0", "false", "no", "off", "n", "f")
 
 
+# What to give when credentials are needed and none are set.
+CREDENTIALS_FIX = ("give email with api_token, or oauth_token (or the ZENDESK_EMAIL + ZENDESK_API_TOKEN / "
+                   "ZENDESK_OAUTH_TOKEN environment variables)")
+
+# auth_required="optional": credentials are checked and used when any is given, and not needed otherwise.
+AUTH_OPTIONAL = "optional"
+
+
 class ConnectionOptionError(ValueError):
     """A connection option is wrong; the message names it and says what is allowed."""
 
@@ -147,8 +155,7 @@ def check_auth(email, api_token, oauth_token):
         raise ConnectionOptionError("email needs api_token (Basic auth with an API token), or use oauth_token instead")
     if api_token:
         raise ConnectionOptionError("api_token needs email (the admin's sign-in email), or use oauth_token instead")
-    raise ConnectionOptionError("no credentials: give email with api_token, or oauth_token (or the ZENDESK_EMAIL + "
-                                "ZENDESK_API_TOKEN / ZENDESK_OAUTH_TOKEN environment variables)")
+    raise ConnectionOptionError("no credentials: " + CREDENTIALS_FIX)
 
 
 def check_limits(options):
@@ -171,11 +178,17 @@ def resolve_connection(params, environ, auth_required=True):
     With auth_required=False (an endpoint where the caller authenticates itself in the request,
     such as the OAuth grant endpoint) no credentials are needed, and any that are given, in the
     task, through module_defaults or ZENDESK_*, are left out of the client: they are never sent.
+    With auth_required="optional" (a module whose requests may authenticate themselves, such as a
+    held token verified as its own Bearer) credentials given anywhere are checked and used as with
+    True, and none at all is no error: the client then has none, and the module asks for them
+    (has_credentials) before a request that needs them.
     """
     options, from_env = merge_environment(params, environ)
     secrets = [options[name] for name in ("api_token", "oauth_token") if name in from_env]
     base_url = base_url_from(options["subdomain"], options["url"])
-    if auth_required:
+    if auth_required == AUTH_OPTIONAL and not any(options[name] for name in AUTH_OPTIONS):
+        options.update(dict.fromkeys(AUTH_OPTIONS))
+    elif auth_required:
         check_auth(options["email"], options["api_token"], options["oauth_token"])
     else:
         options.update(dict.fromkeys(AUTH_OPTIONS))
@@ -198,3 +211,8 @@ def resolve_connection(params, environ, auth_required=True):
         "max_retry_wait": options["max_retry_wait"],
     }
     return client_kwargs, warnings, secrets
+
+
+def has_credentials(client_kwargs):
+    """Whether the client that resolve_connection described sends credentials (checked there: a pair is whole)."""
+    return bool(client_kwargs["oauth_token"] or client_kwargs["api_token"])

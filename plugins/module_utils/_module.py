@@ -18,7 +18,13 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ._api import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, ZendeskClient, ZendeskError
-from ._connection import CONNECTION_ARGUMENT_SPEC, ConnectionOptionError, resolve_connection
+from ._connection import (
+    CONNECTION_ARGUMENT_SPEC,
+    CREDENTIALS_FIX,
+    ConnectionOptionError,
+    has_credentials,
+    resolve_connection,
+)
 from ._grants import GrantAPI
 from ._oauth import OAuthAPI
 
@@ -29,6 +35,9 @@ class ZendeskModule(object):
     auth_required=False is for a module whose endpoint needs no API credentials (the OAuth grant
     endpoint, where the client authenticates itself): none are asked for, and any given (in the
     task, through module_defaults or ZENDESK_*) are never sent.
+    auth_required="optional" is for a module that needs them only for some of its work (a held
+    token verifies itself): given ones are checked and used, and the module calls
+    require_credentials before the work that needs them.
     """
 
     def __init__(self, argument_spec, auth_required=True, **kwargs):
@@ -56,6 +65,21 @@ class ZendeskModule(object):
     @property
     def base_url(self):
         return self._client_kwargs["base_url"]
+
+    @property
+    def has_credentials(self):
+        """Whether this run has API credentials (always, unless auth_required was False or "optional")."""
+        return has_credentials(self._client_kwargs)
+
+    def require_credentials(self, reason, alternative=None):
+        """fail_json before any request when the work needs credentials and none were given.
+
+        reason says what needs them ("token_id needs an admin credential"); alternative, a way to
+        do without them.
+        """
+        if not self.has_credentials:
+            msg = "%s, and none is set: %s" % (reason, CREDENTIALS_FIX)
+            self.module.fail_json(msg=msg + ("; or %s" % alternative if alternative else ""))
 
     @property
     def client(self):

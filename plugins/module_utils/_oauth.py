@@ -32,6 +32,9 @@ KNOWN_RESOURCES = frozenset((
 BROAD_SCOPES = frozenset(("read", "write", "impersonate"))
 SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*(?::(?:read|write))?$")
 
+# The largest expiry_margin the token modules accept, in seconds (90 days).
+MAX_EXPIRY_MARGIN = 90 * 24 * 3600
+
 # How far before the ambiguous POST (by the server's clock) a token still counts as possibly ours.
 ORPHAN_WINDOW_SECONDS = 2
 
@@ -68,6 +71,23 @@ def normalize_scopes(scopes):
         if scope not in result:
             result.append(scope)
     return result, unknown
+
+
+def token_options_problem(params):
+    """What is wrong with the options the token modules share, scopes aside, or None; checked before any request.
+
+    params holds expiry_margin, client_id, client_identifier, full_token and token_id (None = not given).
+    """
+    if not 0 <= params["expiry_margin"] <= MAX_EXPIRY_MARGIN:
+        return "expiry_margin=%s is out of range: give 0 to %d seconds" % (params["expiry_margin"], MAX_EXPIRY_MARGIN)
+    for name in ("client_id", "token_id"):
+        if params[name] is not None and params[name] <= 0:
+            return "%s=%s is not a Zendesk id: give the positive numeric id" % (name, params[name])
+    if params["full_token"] is not None and not params["full_token"].strip():
+        return "full_token is empty: omit it, or give the token value you hold"
+    if params["client_identifier"] is not None and not params["client_identifier"].strip():
+        return "client_identifier is empty: give the client's identifier (e.g. acme_integration), or use client_id"
+    return None
 
 
 def same_scopes(left, right):
@@ -175,9 +195,13 @@ class OAuthAPI(object):
         return self.client.put("%s/%d/generate_secret" % (CLIENTS_PATH, client_id))["client"]
 
     # -- tokens -------------------------------------------------------------------------------
-    def iter_tokens(self, client_id):
-        """The authenticated user's tokens of one client (Zendesk lists only the caller's without all=true)."""
-        return self.client.paginate(TOKENS_PATH, "tokens", params={"client_id": client_id})
+    def iter_tokens(self, client_id=None):
+        """The authenticated user's tokens of one client, or of every client with client_id None.
+
+        Zendesk lists only the caller's tokens without all=true.
+        """
+        return self.client.paginate(TOKENS_PATH, "tokens",
+                                    params={"client_id": client_id} if client_id is not None else None)
 
     def get_token(self, token_id):
         try:

@@ -247,19 +247,20 @@ orphans_revoked:
 """
 
 from ansible_collections.zendesk.oauth.plugins.module_utils._api import ZendeskError
-from ansible_collections.zendesk.oauth.plugins.module_utils._compare import token_view
+from ansible_collections.zendesk.oauth.plugins.module_utils._compare import (
+    TOKEN_FIELDS,
+    token_metadata,
+    token_view,
+    why_unfit,
+)
 from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
     ScopeError,
-    is_expired,
     normalize_scopes,
     parse_time,
     same_scopes,
+    token_options_problem,
 )
-
-MAX_EXPIRY_MARGIN = 90 * 24 * 3600
-TOKEN_FIELDS = ("id", "client_id", "user_id", "scopes", "created_at", "used_at", "expires_at",
-                "refresh_token_expires_at")
 
 ARGUMENT_SPEC = {
     "client_id": {"type": "int"},
@@ -275,14 +276,6 @@ ARGUMENT_SPEC = {
 MUTUALLY_EXCLUSIVE = [("client_id", "client_identifier"), ("token_id", "full_token")]
 
 
-def metadata(token, minted=False):
-    """The token as returned: Zendesk's fields, plus its secrets only when this task minted it."""
-    shown = {field: token.get(field) for field in TOKEN_FIELDS}
-    shown["full_token"] = token.get("full_token") if minted else None
-    shown["refresh_token"] = token.get("refresh_token") if minted else None
-    return shown
-
-
 def check_input(zm):
     params = zm.params
     if params["scopes"] is not None:
@@ -295,15 +288,9 @@ def check_input(zm):
                            "they are sent as given; a token with a scope Zendesk does not know is refused (403) "
                            "when used." % ", ".join(unknown))
         params["scopes"] = scopes
-    if not 0 <= params["expiry_margin"] <= MAX_EXPIRY_MARGIN:
-        zm.fail("expiry_margin=%s is out of range: give 0 to %d seconds" % (params["expiry_margin"], MAX_EXPIRY_MARGIN))
-    for name in ("client_id", "token_id"):
-        if params[name] is not None and params[name] <= 0:
-            zm.fail("%s=%s is not a Zendesk id: give the positive numeric id" % (name, params[name]))
-    if params["full_token"] is not None and not params["full_token"].strip():
-        zm.fail("full_token is empty: omit it, or give the token value you hold")
-    if params["client_identifier"] is not None and not params["client_identifier"].strip():
-        zm.fail("client_identifier is empty: give the client's identifier (e.g. acme_integration), or use client_id")
+    problem = token_options_problem(params)
+    if problem:
+        zm.fail(problem)
     has_client = params["client_id"] is not None or params["client_identifier"] is not None
     if params["state"] == "present":
         if not has_client:
@@ -327,19 +314,6 @@ def resolve_client_id(zm):
     return client["id"]
 
 
-def why_unfit(token, client_id, scopes, now, margin):
-    """Why a token does not fit the wish, or None when it does."""
-    if token is None:
-        return "it is revoked, expired or unknown to Zendesk"
-    if token.get("client_id") != client_id:
-        return "it belongs to client %s, not %s" % (token.get("client_id"), client_id)
-    if not same_scopes(token.get("scopes"), scopes):
-        return "its scopes are %s, not %s" % (sorted(token.get("scopes") or []), sorted(scopes))
-    if is_expired(token, now, margin):
-        return "it expires at %s, within expiry_margin=%ss" % (token.get("expires_at"), margin)
-    return None
-
-
 def newest(tokens):
     return max(tokens, key=lambda token: (parse_time(token.get("created_at")) or 0, token.get("id") or 0))
 
@@ -354,7 +328,7 @@ def ensure_present(zm):
         problem = why_unfit(held, client_id, scopes, zm.api.server_now(), margin)
         result["valid"] = problem is None
         if problem is None and params["recreate"] == "never":
-            result["token"] = metadata(held)
+            result["token"] = token_metadata(held)
             return result
         if problem is not None:
             zm.module.warn("The held token is replaced: %s." % problem)
@@ -371,7 +345,7 @@ def ensure_present(zm):
             zm.module.warn("A token of this client with these scopes exists, but Zendesk never shows a token's value "
                            "again: pass the token you hold as full_token to verify it, or use recreate: always to "
                            "mint a new one.")
-            result["token"] = metadata(newest(fitting))
+            result["token"] = token_metadata(newest(fitting))
             return result
         replaced = fitting if params["recreate"] == "always" else []
         known_ids = set(token.get("id") for token in listed)
@@ -387,7 +361,7 @@ def ensure_present(zm):
         return result
     minted, orphans, suspects = zm.api.create_token(client_id, scopes, known_ids=known_ids)
     result["orphans_revoked"] = orphans
-    result["token"] = metadata(minted, minted=True)
+    result["token"] = token_metadata(minted, minted=True)
     result["diff"]["after"] = {"tokens": [token_view(minted)]}
     if suspects:
         zm.module.warn("A token creation answer was lost and these tokens of client %s with the same scopes may be "

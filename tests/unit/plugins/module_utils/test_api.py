@@ -13,6 +13,7 @@ from ansible_collections.zendesk.oauth.plugins.module_utils._api import (
     ZendeskClient,
     ZendeskError,
 )
+from ansible_collections.zendesk.oauth.plugins.module_utils._compare import why_unfit
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
     ADOPTED_AFTER_LOST_RESPONSE,
     ADOPTED_CONCURRENT,
@@ -232,3 +233,53 @@ def test_a_token_post_that_timed_out_is_given_time_to_land_before_the_look(sim):
     assert [t["id"] for t in state["tokens"]] == [token["id"]] and suspects == []
     assert [t["id"] for t in state["revoked_tokens"]] == orphans and len(orphans) == 1
     assert api.client.waited >= 0.5
+
+
+def test_a_held_token_verifies_itself_and_no_admin_credential_goes_with_it(sim):
+    seeded = sim.control.seed(clients=[{"identifier": "app", "name": "App"}],
+                              tokens=[{"client_identifier": "app", "scopes": ["read"]}])
+    full_token = seeded["tokens"][0]["full_token"]
+    sim.control.clear_requests()
+    # No credentials at all (the token info module with only full_token), then an admin's Basic credentials.
+    for credentials in ({}, ADMIN):
+        held = OAuthAPI(client_for(sim, credentials=credentials)).current_token(full_token)
+        assert held["id"] == seeded["token_ids"][0] and held["client_id"] == seeded["client_ids"][0]
+        assert "full_token" not in held
+    assert [(e["path"], e["status"], e["auth"], e["user_id"]) for e in log(sim)] == [
+        ("/api/v2/oauth/tokens/current", 200, "bearer", SIM_ADMIN["id"])] * 2
+
+
+def test_a_revoked_or_unknown_held_token_is_none(sim):
+    seeded = sim.control.seed(clients=[{"identifier": "app", "name": "App"}], tokens=[{"client_identifier": "app"}])
+    api = OAuthAPI(client_for(sim, credentials={}))
+    assert OAuthAPI(client_for(sim)).revoke_token(seeded["token_ids"][0]) is True
+    assert api.current_token(seeded["tokens"][0]["full_token"]) is None
+    assert api.current_token("never-minted") is None
+    assert [e["status"] for e in log(sim, "GET")] == [401, 401]
+
+
+def test_held_token_fit_counts_expiry_by_the_server_clock(sim):
+    seeded = sim.control.seed(clients=[{"identifier": "app", "name": "App"}],
+                              tokens=[{"client_identifier": "app", "scopes": ["read"], "expires_in": 3600}])
+    client_id, full_token = seeded["client_ids"][0], seeded["tokens"][0]["full_token"]
+    api = OAuthAPI(client_for(sim, credentials={}))
+    held = api.current_token(full_token)
+    assert why_unfit(held, client_id, ["read"], api.server_now(), 3000) is None
+    assert why_unfit(held, client_id, ["read"], api.server_now(), 3700).endswith("within expiry_margin=3700s")
+    sim.control.advance_clock(700)
+    held = api.current_token(full_token)
+    assert why_unfit(held, client_id, ["read"], api.server_now(), 3000).endswith("within expiry_margin=3000s")
+    sim.control.advance_clock(3000)
+    assert why_unfit(api.current_token(full_token), client_id, ["read"], api.server_now(), 0) == (
+        "it is revoked, expired or unknown to Zendesk")
+
+
+def test_tokens_of_one_client_or_of_all_the_callers_clients(sim):
+    seeded = sim.control.seed(clients=[{"identifier": "a", "name": "A"}, {"identifier": "b", "name": "B"}],
+                              tokens=[{"client_identifier": "a"}, {"client_identifier": "b"},
+                                      {"client_identifier": "b", "user_id": SIM_AGENT["id"]}])
+    api = OAuthAPI(client_for(sim))
+    sim.control.clear_requests()
+    assert [t["id"] for t in api.iter_tokens(seeded["client_ids"][1])] == seeded["token_ids"][1:2]
+    assert [t["id"] for t in api.iter_tokens()] == seeded["token_ids"][:2]
+    assert [e["params"].get("client_id") for e in log(sim)] == [str(seeded["client_ids"][1]), None]

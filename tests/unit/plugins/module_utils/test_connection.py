@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.zendesk.oauth.plugins.module_utils._connection import (
     CONNECTION_ARGUMENT_SPEC,
     ConnectionOptionError,
+    has_credentials,
     resolve_connection,
 )
 from ansible_collections.zendesk.oauth.plugins.module_utils._api import ZendeskClient
@@ -147,3 +148,41 @@ def test_without_auth_required_secrets_from_the_environment_are_still_reported_f
 def test_auth_is_still_required_by_default():
     with pytest.raises(ConnectionOptionError, match="no credentials"):
         resolve_connection(params(subdomain="acme"), {})
+
+
+def test_optional_auth_needs_no_credentials_and_sends_none():
+    kwargs, dummy, secrets = resolve_connection(params(subdomain="acme"), {}, auth_required="optional")
+    assert (kwargs["email"], kwargs["api_token"], kwargs["oauth_token"]) == (None, None, None) and secrets == []
+    assert not has_credentials(kwargs)
+    assert ZendeskClient(**kwargs).session.headers.get("Authorization") is None
+    kwargs, dummy, dummy = resolve_connection(params(subdomain="acme", email="", api_token=""), {},
+                                              auth_required="optional")
+    assert not has_credentials(kwargs) and kwargs["email"] is None
+
+
+@pytest.mark.parametrize("given", [BASIC, {"oauth_token": "bearer"}])
+def test_optional_auth_keeps_and_uses_the_credentials_given(given):
+    kwargs, dummy, dummy = resolve_connection(params(subdomain="acme", **given), {}, auth_required="optional")
+    assert has_credentials(kwargs)
+    assert all(kwargs[name] == value for name, value in given.items())
+    assert ZendeskClient(**kwargs).session.headers["Authorization"].split()[0] in ("Basic", "Bearer")
+
+
+@pytest.mark.parametrize("given, fragment", [
+    ({"email": "admin@example.com"}, "email needs api_token"),
+    ({"api_token": "x"}, "api_token needs email"),
+    ({"email": "admin", "api_token": "x"}, "not an email address"),
+    ({"email": "admin@example.com", "api_token": "x", "oauth_token": "y"}, "not both"),
+])
+def test_optional_auth_still_checks_the_credentials_given(given, fragment):
+    with pytest.raises(ConnectionOptionError, match=fragment):
+        resolve_connection(params(subdomain="acme", **given), {}, auth_required="optional")
+
+
+def test_optional_auth_takes_credentials_from_the_environment_and_reports_them_for_masking():
+    env = {"ZENDESK_URL": "http://127.0.0.1:9", "ZENDESK_EMAIL": "admin@example.com", "ZENDESK_API_TOKEN": "env-token"}
+    kwargs, dummy, secrets = resolve_connection(params(), env, auth_required="optional")
+    assert has_credentials(kwargs) and kwargs["api_token"] == "env-token" and secrets == ["env-token"]
+    with pytest.raises(ConnectionOptionError, match="ZENDESK_EMAIL|email needs api_token"):
+        resolve_connection(params(), {"ZENDESK_URL": "http://127.0.0.1:9", "ZENDESK_EMAIL": "admin@example.com"},
+                           auth_required="optional")

@@ -2,18 +2,20 @@
 # Copyright: Contributors to the zendesk.oauth collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Scope shape checks, set comparison and expiry."""
+"""Scope shape checks, set comparison, expiry, and the other checks of the token modules' shared options."""
 
 from __future__ import annotations
 
 import pytest
 
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
+    MAX_EXPIRY_MARGIN,
     ScopeError,
     is_expired,
     normalize_scopes,
     parse_time,
     same_scopes,
+    token_options_problem,
 )
 
 
@@ -61,3 +63,31 @@ def test_expiry():
     assert is_expired(token, when) and not is_expired(token, when - 61, margin=60)
     assert is_expired(token, when - 59, margin=60)
     assert not is_expired({"expires_at": None}, when)
+
+
+def token_options(**given):
+    options = {"expiry_margin": 0, "client_id": None, "client_identifier": None, "full_token": None, "token_id": None}
+    options.update(given)
+    return options
+
+
+@pytest.mark.parametrize("given", [
+    {}, {"expiry_margin": MAX_EXPIRY_MARGIN}, {"client_id": 1, "token_id": 2},
+    {"full_token": "held", "client_identifier": "app"},
+])
+def test_good_token_options_have_no_problem(given):
+    assert token_options_problem(token_options(**given)) is None
+
+
+@pytest.mark.parametrize("given, problem", [
+    ({"expiry_margin": -1}, "expiry_margin=-1 is out of range: give 0 to 7776000 seconds"),
+    ({"expiry_margin": MAX_EXPIRY_MARGIN + 1}, "expiry_margin=7776001 is out of range"),
+    ({"client_id": 0}, "client_id=0 is not a Zendesk id: give the positive numeric id"),
+    ({"token_id": -5}, "token_id=-5 is not a Zendesk id"),
+    ({"full_token": "  "}, "full_token is empty: omit it, or give the token value you hold"),
+    ({"client_identifier": ""}, "client_identifier is empty: give the client's identifier"),
+    # The first problem wins, in the order above.
+    ({"expiry_margin": -1, "client_id": 0, "full_token": ""}, "expiry_margin=-1"),
+])
+def test_token_option_problems_name_the_option_and_the_fix(given, problem):
+    assert token_options_problem(token_options(**given)).startswith(problem)
