@@ -183,7 +183,8 @@ def test_client_credentials_with_no_api_token_at_all(ws, sim):
     assert stored["zendesk_oauth_token_id"] == token["id"]
     assert stored["zendesk_oauth_full_token"] == token["full_token"]
     assert stored["zendesk_oauth_refresh_token"] is None  # client_credentials issues none
-    assert stored["zendesk_oauth_token_expires_at"] == token["expires_at"] is not None
+    assert token["expires_at"] is not None
+    assert stored["zendesk_oauth_token_expires_at"] == token["expires_at"]
     assert works_as_bearer(sim, stored["zendesk_oauth_full_token"])
 
     stats = succeeded(ws.converge(**no_api_token))
