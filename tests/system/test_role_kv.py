@@ -16,17 +16,13 @@ import secrets
 import pytest
 
 import playbook_runner
-from playbook_runner import ADMIN_API_TOKEN, ADMIN_EMAIL
-from test_role import (IDENTIFIER, api_requests, revoked_ids, succeeded, the_client, the_live_token, works_as_bearer,
-                       write_requests)
+from playbook_runner import ADMIN_API_TOKEN
+from test_role import VAULT_KEYS as KV_KEYS  # every store holds the same keys
+from test_role import (ROLE, IDENTIFIER, Workspace, api_requests, revoked_ids, succeeded, the_client, the_live_token,
+                       works_as_bearer, write_requests)
+from test_secret_hygiene import collect_secrets
 
-ROLE = "zendesk.oauth.oauth_bootstrap"
 MOUNT = "secret"
-KV_KEYS = {
-    "zendesk_oauth_url", "zendesk_oauth_client_identifier", "zendesk_oauth_client_id", "zendesk_oauth_client_secret",
-    "zendesk_oauth_token_id", "zendesk_oauth_full_token", "zendesk_oauth_refresh_token", "zendesk_oauth_scopes",
-    "zendesk_oauth_token_expires_at", "zendesk_oauth_refresh_token_expires_at",
-}
 FIRST_CONVERGE = [("GET", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/tokens")]
 FIND_AND_VERIFY = [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current")]
 NOTHING_SENT = "Nothing was sent to Zendesk."
@@ -37,29 +33,19 @@ def from_env(name):
     return "{{ lookup('ansible.builtin.env', '%s') }}" % name
 
 
-class KvWorkspace:
-    """One test's directory and its own secret path on the session's OpenBao server."""
+class KvWorkspace(Workspace):
+    """test_role's workspace with the kv store: its own secret path on the session's OpenBao server."""
 
     def __init__(self, root, sim, bao, path):
-        self.root = str(root)
-        self.sim = sim
+        super().__init__(root, sim)
         self.bao = bao
         self.path = path
 
     def role_vars(self, **overrides):
-        role_vars = {
-            "oauth_bootstrap_client_identifier": IDENTIFIER,
-            "oauth_bootstrap_client_name": "ACME integration",
-            "oauth_bootstrap_scopes": ["read"],
-            "oauth_bootstrap_url": self.sim.url,
-            "oauth_bootstrap_email": ADMIN_EMAIL,
-            "oauth_bootstrap_api_token": ADMIN_API_TOKEN,
-            "oauth_bootstrap_store": "kv",
-            "oauth_bootstrap_kv_url": self.bao.url,
-            "oauth_bootstrap_kv_path": self.path,
-        }
-        role_vars.update(overrides)
-        return {key: value for key, value in role_vars.items() if value is not None}
+        kv_store = {"oauth_bootstrap_store": "kv", "oauth_bootstrap_kv_url": self.bao.url,
+                    "oauth_bootstrap_kv_path": self.path,
+                    "oauth_bootstrap_vault_file": None, "oauth_bootstrap_vault_password_file": None}
+        return super().role_vars(**dict(kv_store, **overrides))
 
     def env(self, extra=None):
         """The Vault token in VAULT_TOKEN (as an AWX credential injects it); none of the caller's VAULT_*/BAO_*."""
@@ -67,13 +53,9 @@ class KvWorkspace:
         env.update(extra or {})
         return env
 
-    def converge(self, check=False, verbosity=0, stdout_callback="json", env=None, **overrides):
-        """Run the role once; the simulator's request log then holds this run's requests only."""
-        self.sim.control.clear_requests()
-        play = playbook_runner.play([], roles=[dict({"role": ROLE}, **self.role_vars(**overrides))])
-        playbook = playbook_runner.write_playbook(self.root, [play], name="bootstrap.yml")
-        return playbook_runner.run_playbook(playbook, self.root, env=self.env(env), stdout_callback=stdout_callback,
-                                            verbosity=verbosity, extra_args=["--check"] if check else [])
+    def converge(self, check=False, verbosity=0, stdout_callback="json", env=None, **overrides):  # pylint: disable=arguments-differ
+        return super().converge(check=check, verbosity=verbosity, stdout_callback=stdout_callback, env=self.env(env),
+                                **overrides)
 
     def secret(self, version=None):
         return self.bao.read_secret(MOUNT, self.path, version)
@@ -342,14 +324,7 @@ def test_no_secret_is_shown_at_vvvv(kv, sim, openbao):
     assert run(env={"VAULT_TOKEN": bad_token}).rc != 0
     assert run(env={"VAULT_TOKEN": "", "KV_SECRET_ID": wrong_secret_id}, **login).rc != 0
 
-    state = sim.control.state()
-    found = dict(known)
-    for client in state["clients"]:
-        found["client %s secret" % client["id"]] = client["secret"]
-    for token in state["tokens"] + state["revoked_tokens"]:
-        found["token %s full_token" % token["id"]] = token["full_token"]
-        if token.get("refresh_token"):
-            found["token %s refresh_token" % token["id"]] = token["refresh_token"]
+    found = collect_secrets(sim, known)
     text = "\n".join(output)
     assert "ESTABLISH LOCAL CONNECTION" in text  # -vvvv really was in effect
     assert sum(1 for label in found if "refresh_token" in label) >= 2
