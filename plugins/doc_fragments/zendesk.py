@@ -7,8 +7,15 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-    # The connection options shared by every module of the collection.
+    # The connection options shared by every module of the collection, and the action group they
+    # all belong to (so the connection options can be set once, in module_defaults).
     DOCUMENTATION = r"""
+attributes:
+  action_group:
+    description: Use C(group/zendesk.oauth.zendesk) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - zendesk.oauth.zendesk
 options:
   subdomain:
     description:

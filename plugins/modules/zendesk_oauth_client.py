@@ -27,11 +27,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows the managed fields before and after; never the secret.
-  action_group:
-    description: Use C(group/zendesk.oauth.zendesk) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - zendesk.oauth.zendesk
 options:
   identifier:
     description:

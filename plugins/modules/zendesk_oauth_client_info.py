@@ -25,11 +25,6 @@ attributes:
   diff_mode:
     support: none
     description: Read-only; there is nothing to show.
-  action_group:
-    description: Use C(group/zendesk.oauth.zendesk) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - zendesk.oauth.zendesk
 options:
   identifier:
     description:

@@ -37,11 +37,6 @@ attributes:
   diff_mode:
     support: none
     description: There is no state to compare; a token is issued on every run.
-  action_group:
-    description: Use C(group/zendesk.oauth.zendesk) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - zendesk.oauth.zendesk
 options:
   grant_type:
     description:

@@ -32,11 +32,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows token ids, client and scopes before and after; never a token value.
-  action_group:
-    description: Use C(group/zendesk.oauth.zendesk) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - zendesk.oauth.zendesk
 options:
   client_id:
     description:
