@@ -286,6 +286,18 @@ def test_two_uses_of_the_role_in_one_play_publish_the_last_ones_ids(ws, sim):
     assert result.json["custom_stats"]["_run"]["zendesk_oauth_client_identifier"] == "second"
 
 
+def test_a_failing_no_log_task_still_says_what_went_wrong(ws, sim):
+    """The client task is no_log (it returns the secret): the role repeats the module's own message."""
+    sim.control.queue_faults([{"method": "GET", "path": "/api/v2/oauth/clients", "fault": "503", "count": 5}])
+
+    result = ws.converge(stdout_callback=None, env={"ZENDESK_MAX_RETRIES": "1", "ZENDESK_MAX_RETRY_WAIT": "1"})
+
+    assert result.rc != 0
+    assert "Ensure the OAuth client failed" in result.output
+    assert "503" in result.output and "GET /api/v2/oauth/clients" in result.output
+    assert sim.control.state()["clients"] == []
+
+
 def test_admin_credential_given_only_by_environment(ws, sim):
     """ADMIN_EMAIL / ADMIN_API_TOKEN as AWX injects them; the grant task ignores them."""
     env = {"ZENDESK_EMAIL": ADMIN_EMAIL, "ZENDESK_API_TOKEN": ADMIN_API_TOKEN}

@@ -165,9 +165,12 @@ class Lane:
 
     @staticmethod
     def _role_failure(result):
-        for name, outcome in result.task_results():
-            if outcome.get("failed") and not outcome.get("ignore_errors"):
-                return name, outcome.get("exception") or outcome.get("msg") or json.dumps(outcome)
+        # The last failure: a no_log task's own is censored, and the role's rescue repeats its message.
+        failed = [(name, outcome) for name, outcome in result.task_results()
+                  if outcome.get("failed") and not outcome.get("ignore_errors")]
+        if failed:
+            name, outcome = failed[-1]
+            return name, outcome.get("exception") or outcome.get("msg") or json.dumps(outcome)
         return None, result.output[-2000:]
 
     def _vault_bytes(self):
