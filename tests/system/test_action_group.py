@@ -6,7 +6,8 @@
 the group: the task then runs without the connection options and fails far from the cause. So a
 new module must join the group in meta/runtime.yml and say so in its documentation.
 
-Reads the files only (no Ansible import): meta/runtime.yml and each module's DOCUMENTATION.
+Reads the files only (no Ansible import): meta/runtime.yml, each module's DOCUMENTATION and the doc
+fragments it extends.
 """
 
 from __future__ import annotations
@@ -57,15 +58,33 @@ def group_members():
     return members
 
 
-def documentation(module):
-    """The module's DOCUMENTATION, parsed from the source without importing it."""
-    path = os.path.join(MODULES_DIR, module + ".py")
+def _yaml_constant(path, name, owner=None):
+    """The YAML string assigned to ``name`` (in class ``owner`` when given) in a Python file, parsed."""
     with open(path, encoding="utf-8") as handle:
         tree = ast.parse(handle.read(), filename=path)
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DOCUMENTATION" for t in node.targets):
+    body = tree.body
+    if owner is not None:
+        body = next(node.body for node in body if isinstance(node, ast.ClassDef) and node.name == owner)
+    for node in body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == name for t in node.targets):
             return yaml.safe_load(ast.literal_eval(node.value))
-    raise AssertionError("%s has no DOCUMENTATION" % path)
+    raise AssertionError("%s has no %s" % (path, name))
+
+
+def documentation(module):
+    """The module's DOCUMENTATION as ansible-doc shows it: parsed from the source without importing
+    it, with this collection's doc fragments (extends_documentation_fragment) merged in."""
+    doc = _yaml_constant(os.path.join(MODULES_DIR, module + ".py"), "DOCUMENTATION")
+    for fragment in doc.get("extends_documentation_fragment") or []:
+        if not fragment.startswith(FQCN_PREFIX):
+            continue
+        name, dummy, variable = fragment[len(FQCN_PREFIX):].partition(".")
+        extra = _yaml_constant(os.path.join(COLLECTION_ROOT, "plugins", "doc_fragments", name + ".py"),
+                               variable.upper() or "DOCUMENTATION", owner="ModuleDocFragment")
+        for section in ("attributes", "options"):
+            if extra.get(section):
+                doc[section] = dict(extra[section], **(doc.get(section) or {}))
+    return doc
 
 
 def test_collection_has_modules():
