@@ -230,6 +230,8 @@ class OAuthAPI(object):
         so it stops and names them. Once a token is minted after a lost answer, the window is
         swept once more for a write that landed late: those orphans are revoked too, or, when
         there are more candidates than lost answers, returned as suspects for the caller to name.
+        When that last look fails, the token is still returned, with the ZendeskError of the look in
+        place of the suspects (the caller warns that tokens may be left).
         """
         server_time = self.client.last_server_time
         since = server_time - ORPHAN_WINDOW_SECONDS if server_time is not None else None
@@ -267,7 +269,12 @@ class OAuthAPI(object):
             if not lost:
                 return token, revoked, []
             skip.add(token.get("id"))
-            late = self._orphan_candidates(client_id, scopes, skip, since)
+            try:
+                late = self._orphan_candidates(client_id, scopes, skip, since)
+            except ZendeskError as failure:
+                # The new token is in hand: a failed look must not lose it. The caller says what the
+                # lost answers may have left.
+                return token, revoked, failure
             if len(late) > lost - len(revoked):
                 return token, revoked, late
             for orphan in late:

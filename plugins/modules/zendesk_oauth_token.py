@@ -358,7 +358,13 @@ def ensure_present(zm):
     result["orphans_revoked"] = orphans
     result["token"] = token_metadata(minted, minted=True)
     result["diff"]["after"] = {"tokens": [token_view(minted)]}
-    if suspects:
+    if isinstance(suspects, ZendeskError):
+        zm.module.warn("A token creation answer was lost (POST /api/v2/oauth/tokens), and looking afterwards for a "
+                       "token it may have left failed (%s). The new token (id %s) is returned; other tokens of client "
+                       "%s with scopes %s may be left that nobody holds: list them with "
+                       "zendesk.oauth.zendesk_oauth_token_info and revoke those (state: absent, token_id: ID)."
+                       % (suspects.render(), minted.get("id"), client_id, " ".join(scopes)))
+    elif suspects:
         zm.module.warn("A token creation answer was lost and these tokens of client %s with the same scopes may be "
                        "left over from it: %s. Revoke those nobody holds (state: absent, token_id: ID)."
                        % (client_id, ", ".join(str(token_id) for token_id in suspects)))

@@ -320,7 +320,8 @@ class Lane:
                                                             ", rotation" if run["rotate"] else "",
                                                             "failed in %s" % run.get("failed_task") if not run["ok"]
                                                             else "succeeded"),
-                    "named": str(token["id"]) in run["said"] or LOST_TOKEN_CREATE in (run.get("message") or ""),
+                    # Its id, or the lost create, in the failure or a warning of its run.
+                    "named": str(token["id"]) in run["said"] or LOST_TOKEN_CREATE in run["said"],
                     "known_bug": known_lookup_bug(run),
                     "faults_met": run["faults_met"],
                 }

@@ -203,6 +203,30 @@ def test_lost_token_answer_revokes_the_orphan_and_mints_one_token(sim):
     assert state["tokens"][0]["full_token"] == token["full_token"]
 
 
+def test_a_failed_look_after_the_mint_keeps_the_new_token(sim):
+    """Lost answer, then a mint, then the late look fails: the minted token is returned, not lost."""
+    api = OAuthAPI(client_for(sim, max_retries=2))
+    made = api.create_client({"identifier": "app", "name": "App"})[0]
+    sim.control.queue_faults([{"method": "POST", "path": "/api/v2/oauth/tokens", "fault": "500"}])
+    calls = []
+    real_look = api._orphan_candidates
+
+    def look(*args):
+        calls.append(args)
+        if len(calls) == 2:  # the look after the mint
+            sim.control.queue_faults([{"method": "GET", "path": "/api/v2/oauth/tokens", "fault": "500", "count": 3}])
+        return real_look(*args)
+
+    api._orphan_candidates = look
+    token, orphans, suspects = api.create_token(made["id"], ["read"])
+
+    assert isinstance(suspects, ZendeskError) and suspects.status == 500
+    assert len(calls) == 2
+    live = {t["id"]: t for t in sim.control.state()["tokens"]}
+    assert live[token["id"]]["full_token"] == token["full_token"]
+    assert set(orphans) <= set(t["id"] for t in sim.control.state()["revoked_tokens"])
+
+
 def test_lost_token_answer_with_several_candidates_stops_and_names_them(sim):
     api = OAuthAPI(client_for(sim))
     made = api.create_client({"identifier": "app", "name": "App"})[0]
