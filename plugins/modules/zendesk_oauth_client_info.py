@@ -123,8 +123,13 @@ def work(zm):
     return {"changed": False, "clients": [without_secret(client) for client in clients]}
 
 
+# How ZendeskModule builds this module, in a module process (main) or in the controller's own
+# process (plugins/action/zendesk_api.py).
+MODULE_OPTIONS = {"argument_spec": ARGUMENT_SPEC}
+
+
 def main():
-    ZendeskModule(ARGUMENT_SPEC).run(work)
+    ZendeskModule(**MODULE_OPTIONS).run(work)
 
 
 if __name__ == "__main__":

@@ -299,8 +299,13 @@ def work(zm):
     return dict(result, changed=True)
 
 
+# How ZendeskModule builds this module, in a module process (main) or in the controller's own
+# process (plugins/action/zendesk_api.py).
+MODULE_OPTIONS = {"argument_spec": ARGUMENT_SPEC, "auth_required": False, "required_if": REQUIRED_IF}
+
+
 def main():
-    ZendeskModule(ARGUMENT_SPEC, auth_required=False, required_if=REQUIRED_IF).run(work)
+    ZendeskModule(**MODULE_OPTIONS).run(work)
 
 
 if __name__ == "__main__":

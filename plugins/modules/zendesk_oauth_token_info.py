@@ -288,8 +288,13 @@ def work(zm):
     return result
 
 
+# How ZendeskModule builds this module, in a module process (main) or in the controller's own
+# process (plugins/action/zendesk_api.py).
+MODULE_OPTIONS = {"argument_spec": ARGUMENT_SPEC, "auth_required": "optional", "mutually_exclusive": MUTUALLY_EXCLUSIVE}
+
+
 def main():
-    ZendeskModule(ARGUMENT_SPEC, auth_required="optional", mutually_exclusive=MUTUALLY_EXCLUSIVE).run(work)
+    ZendeskModule(**MODULE_OPTIONS).run(work)
 
 
 if __name__ == "__main__":
