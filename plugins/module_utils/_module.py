@@ -38,13 +38,18 @@ class ZendeskModule(object):
     auth_required="optional" is for a module that needs them only for some of its work (a held
     token verifies itself): given ones are checked and used, and the module calls
     require_credentials before the work that needs them.
+
+    host builds the object that stands for AnsibleModule (same keyword arguments); by default
+    AnsibleModule itself, in a module process. In the controller's process it is
+    plugins/plugin_utils/_controller_module.py's ControllerModule, and environ (else os.environ)
+    is the environment the task would give a module process.
     """
 
-    def __init__(self, argument_spec, auth_required=True, **kwargs):
+    def __init__(self, argument_spec, auth_required=True, host=None, environ=None, **kwargs):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
-        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.module = (host or AnsibleModule)(argument_spec=spec, **kwargs)
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self.diff_mode = self.module._diff
@@ -52,8 +57,8 @@ class ZendeskModule(object):
             self.module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR and "".join(
                 traceback.format_exception_only(type(REQUESTS_IMPORT_ERROR), REQUESTS_IMPORT_ERROR)))
         try:
-            self._client_kwargs, warnings, secrets = resolve_connection(self.params, os.environ,
-                                                                        auth_required=auth_required)
+            self._client_kwargs, warnings, secrets = resolve_connection(
+                self.params, os.environ if environ is None else environ, auth_required=auth_required)
         except ConnectionOptionError as exc:
             self.module.fail_json(msg=str(exc))
         for secret in secrets:
