@@ -64,6 +64,11 @@ ansible_test() {
   mkdir -p "$HOME"
   install_get_pip "$venv"
   sync_physical_copy "$copy" || return
+  # ansible-test passes tests/integration/integration_config.yml to every target as vars: the
+  # execution path of the API modules (plugins/action/zendesk_api.py) for this run.
+  if [ -n "${ZENDESK_OAUTH_EXECUTION:-}" ]; then
+    printf 'zendesk_oauth_execution: %s\n' "$ZENDESK_OAUTH_EXECUTION" >"$copy/tests/integration/integration_config.yml"
+  fi
   say "==> ansible-test $* (ansible-core $("$venv/bin/python" -c 'import ansible; print(ansible.__version__)'), Python $PY) in ${copy#"$REPO"/}"
   (cd "$copy" && PATH="$(python_links):$venv/bin:$PATH" ansible-test "$@" --color no)
 }
@@ -101,7 +106,14 @@ task_integration() {
     echo "integration: tests/integration/targets is empty: nothing to run (skipped, not failed)"
     return 0
   fi
-  ansible_test integration --local --requirements
+  # Every target on each execution path of the API modules: in the controller's process, and as
+  # module processes (INTEGRATION_PATHS="controller" for one).
+  local path rc=0
+  for path in ${INTEGRATION_PATHS:-controller module}; do
+    say "==> integration targets with zendesk_oauth_execution=$path"
+    ZENDESK_OAUTH_EXECUTION=$path ansible_test integration --local --requirements || rc=1
+  done
+  return "$rc"
 }
 
 # --- linters and docs, in .venv ---------------------------------------------
