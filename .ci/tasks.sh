@@ -65,7 +65,7 @@ ansible_test() {
   install_get_pip "$venv"
   sync_physical_copy "$copy" || return
   # ansible-test passes tests/integration/integration_config.yml to every target as vars: the
-  # execution path of the API modules (plugins/action/zendesk_api.py) for this run.
+  # execution path of the API modules (plugins/plugin_utils/_module_action.py) for this run.
   if [ -n "${ZENDESK_OAUTH_EXECUTION:-}" ]; then
     printf 'zendesk_oauth_execution: %s\n' "$ZENDESK_OAUTH_EXECUTION" >"$copy/tests/integration/integration_config.yml"
   fi

@@ -265,7 +265,7 @@ def work(zm):
 
 
 # How ZendeskModule builds this module, in a module process (main) or in the controller's own
-# process (plugins/action/zendesk_api.py).
+# process (plugins/plugin_utils/_module_action.py).
 MODULE_OPTIONS = {"argument_spec": ARGUMENT_SPEC}
 
 

@@ -8,7 +8,7 @@ INTERNAL: this file is not a public API of the collection and may change at any 
 
 A module task costs a Python process (AnsiballZ payload, interpreter start, importing requests)
 for work that is one or two HTTPS calls. When the task runs on the controller anyway, the action
-plugin (plugins/action/zendesk_api.py) and the role's engine run the module's own `work(zm)` here,
+plugin (plugins/plugin_utils/_module_action.py) and the role's engine run the module's own `work(zm)` here,
 on the same ZendeskModule facade, with ControllerModule standing in for AnsibleModule: the same
 argument spec validation (ArgumentSpecValidator) and messages, check mode, diff mode, warnings,
 and the masking of every no_log value in the result, its warnings and its errors.

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A module task gives the same result whether its work runs in the controller's process or as a module.
 
-plugins/action/zendesk_api.py runs an API module's work in the controller's own process when the
+plugins/plugin_utils/_module_action.py runs an API module's work in the controller's own process when the
 task runs on the controller (plugins/plugin_utils/_controller_module.py), else as a module process.
 One playbook runs each module's cases (success, check mode, diff mode, Zendesk's failures, bad
 input, ZENDESK_* variables through the task's `environment:`, module_defaults of the action group,

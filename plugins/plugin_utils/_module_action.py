@@ -2,7 +2,9 @@
 # Copyright: Contributors to the zendesk.oauth collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The action plugin of every zendesk.oauth API module (meta/runtime.yml routes them here).
+"""The action plugin of every zendesk.oauth API module (plugins/action/<module>.py is this class).
+
+INTERNAL: this file is not a public API of the collection and may change at any time.
 
 When the task runs on the controller (local connection, for example `hosts: localhost` or
 `delegate_to: localhost`), not with become or async, and the controller's Python has requests,
