@@ -196,6 +196,11 @@ class ZendeskClient(object):
         # True when the latest request() was sent again after an attempt whose answer was lost: a
         # DELETE that then finds nothing (404) most likely took effect the first time.
         self.resent_after_loss = False
+        # Called as before_write(method, path, json) just before a request that makes something
+        # Zendesk shows only once (a POST, or a PUT that generates a secret) is sent: the
+        # oauth_bootstrap role journals it in its store there, so that a run killed before the answer
+        # is stored leaves the next run what it needs. An exception it raises stops the request.
+        self.before_write = None
 
         self.session = requests.Session()
         adapter = HTTPAdapter(max_retries=0)  # retries are ours: urllib3 must never re-send a POST
@@ -253,6 +258,8 @@ class ZendeskClient(object):
             headers["Authorization"] = None  # requests drops a header set to None, the session's too
         attempt = 0
         self.resent_after_loss = False
+        if self.before_write is not None and (method == "POST" or display.endswith("/generate_secret")):
+            self.before_write(method, display, json)
         while True:
             attempt += 1
             response, reason, sent = self._send(method, url, display, params, json, headers)

@@ -42,10 +42,12 @@ class ZendeskModule(object):
     host builds the object that stands for AnsibleModule (same keyword arguments); by default
     AnsibleModule itself, in a module process. In the controller's process it is
     plugins/plugin_utils/_controller_module.py's ControllerModule, and environ (else os.environ)
-    is the environment the task would give a module process.
+    is the environment the task would give a module process. client_cache (a dict) lets several
+    modules run in one process share the HTTP client of one connection (its keep-alive session and
+    what it learnt of Zendesk's clock).
     """
 
-    def __init__(self, argument_spec, auth_required=True, host=None, environ=None, **kwargs):
+    def __init__(self, argument_spec, auth_required=True, host=None, environ=None, client_cache=None, **kwargs):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
@@ -66,6 +68,7 @@ class ZendeskModule(object):
         for warning in warnings:
             self.module.warn(warning)
         self._client = self._api = self._grants = None
+        self._client_cache = client_cache
 
     @property
     def base_url(self):
@@ -90,7 +93,14 @@ class ZendeskModule(object):
     def client(self):
         """The HTTP client of this run (built on first use: a run that fails validation sends nothing)."""
         if self._client is None:
-            self._client = ZendeskClient(warn=self.module.warn, **self._client_kwargs)
+            key = tuple(sorted(self._client_kwargs.items()))
+            if self._client_cache is not None and key in self._client_cache:
+                self._client = self._client_cache[key]
+                self._client._warn = self.module.warn  # pylint: disable=protected-access
+            else:
+                self._client = ZendeskClient(warn=self.module.warn, **self._client_kwargs)
+                if self._client_cache is not None:
+                    self._client_cache[key] = self._client
         return self._client
 
     @property

@@ -116,12 +116,14 @@ def load_module(name):
     return importlib.import_module("%s.plugins.modules.%s" % (COLLECTION, name))
 
 
-def run_module(name, module_args, environ, check_mode=False, diff=False, label=None, inject_invocation=True):
+def run_module(name, module_args, environ, check_mode=False, diff=False, label=None, inject_invocation=True,
+               client_cache=None):
     """Run module `name` with `module_args` in this process; return its task result (a dict).
 
     environ stands in for the module process's environment (the ZENDESK_* fallbacks): the
     controller's, with the task's `environment:` applied. label is the name the task called the
-    module by (it appears in validation messages as it would from a module process).
+    module by (it appears in validation messages as it would from a module process). client_cache:
+    see ZendeskModule.
     """
     module = load_module(name)
 
@@ -130,7 +132,7 @@ def run_module(name, module_args, environ, check_mode=False, diff=False, label=N
                                 diff=diff, inject_invocation=inject_invocation, **kwargs)
 
     try:
-        ZendeskModule(host=host, environ=environ, **module.MODULE_OPTIONS).run(module.work)
+        ZendeskModule(host=host, environ=environ, client_cache=client_cache, **module.MODULE_OPTIONS).run(module.work)
     except ModuleExit as done:
         return done.result
     raise AssertionError("module %s returned without exit_json or fail_json" % name)  # pragma: no cover

@@ -1,0 +1,401 @@
+# -*- coding: utf-8 -*-
+# Copyright: Contributors to the zendesk.oauth collection
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The oauth_bootstrap role's work, in the controller's process.
+
+INTERNAL: this file is not a public API of the collection and may change at any time.
+
+Bootstrap.run() carries out the decisions of plugins/module_utils/_bootstrap.py with the
+collection's own modules (their work run in this process by _controller_module.run_module, on
+one shared HTTP client per connection) and a store (_stores.py):
+
+    check every option → lock and read the store → ensure the client → clean up after a run that
+    died (the store's journal) → verify the held token → keep | refresh | mint | fetch → write
+    the store → revoke the replaced token → write the store once more (journal cleared)
+
+Before each request that makes something Zendesk shows only once (a client and its secret, a
+token), the store is written with a journal entry saying what is about to be made, since when by
+Zendesk's clock and until when it can land; the next run revokes what such a request left that
+nobody holds, or regenerates a secret nobody got.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.zendesk.oauth.plugins.module_utils import _bootstrap as plan
+from ansible_collections.zendesk.oauth.plugins.module_utils._connection import ConnectionOptionError, resolve_connection
+from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import CLIENTS_PATH, TOKENS_PATH, ScopeError, normalize_scopes
+from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import run_module
+from ansible_collections.zendesk.oauth.plugins.plugin_utils._stores import StoreConflict, StoreError
+
+CONNECTION_VARIABLES = ("subdomain", "url", "email", "api_token", "oauth_token", "validate_certs", "ca_path", "timeout")
+GRANT_PATH = "/oauth/tokens"
+# What each module step is called in messages.
+STEP_NAMES = {
+    "zendesk_oauth_client": "Ensuring the OAuth client",
+    "zendesk_oauth_token_info": "Verifying the held token",
+    "zendesk_oauth_grant": "The grant",
+    "zendesk_oauth_token": "The token request",
+}
+
+
+class StepFailed(Exception):
+    """A module step failed; its message is the module's own (no secrets: the modules mask them)."""
+
+
+class ClientCache(dict):
+    """The HTTP clients of one run, by connection; each gets the run's journal hook as it is made."""
+
+    before_write = None
+
+    def __setitem__(self, key, client):
+        client.before_write = self.before_write
+        super(ClientCache, self).__setitem__(key, client)
+
+
+class Steps(object):
+    """Runs the collection's modules in this process, as the role's tasks would, sharing one HTTP client per connection.
+
+    connection: the role's connection variables that are set (they win over module_defaults);
+    defaults_for(module): the play's module_defaults for that module (its own and its group's).
+    """
+
+    def __init__(self, connection, defaults_for, environ, check_mode, diff):
+        self.connection = connection
+        self.defaults_for = defaults_for
+        self.environ = environ
+        self.check_mode = check_mode
+        self.diff = diff
+        self.clients = ClientCache()
+        self.warnings = []
+        self.changed = False
+
+    def args(self, module, args):
+        merged = dict(self.defaults_for("zendesk.oauth." + module))
+        merged.update(self.connection)
+        merged.update(args)
+        return merged
+
+    def call(self, module, args, check_mode=None):
+        result = run_module(module, self.args(module, args), self.environ,
+                            check_mode=self.check_mode if check_mode is None else check_mode, diff=self.diff,
+                            label="zendesk.oauth." + module, inject_invocation=False, client_cache=self.clients)
+        self.warnings.extend(result.get("warnings") or [])
+        if result.get("failed"):
+            raise StepFailed("%s failed: %s" % (STEP_NAMES.get(module, module), result.get("msg")))
+        self.changed = self.changed or bool(result.get("changed"))
+        return result
+
+    def server_time(self):
+        """Now by Zendesk's clock (the Date of its latest answer to this run), else by ours."""
+        known = [client.last_server_time for client in self.clients.values() if client.last_server_time]
+        return max(known) if known else time.time()
+
+    def hook(self, before_write):
+        """Have before_write called before every request that makes a one-time secret, on every client of the run."""
+        self.clients.before_write = before_write
+        for client in self.clients.values():
+            client.before_write = before_write
+
+    def admin_client(self):
+        """The HTTP client with the admin credential (the one the client step used)."""
+        for client in self.clients.values():
+            if client.session.headers.get("Authorization"):
+                return client
+        return None
+
+
+class Bootstrap(object):
+    """One run of the role: Bootstrap(options, steps, store, base_url, client_kwargs, check_mode).run() -> result dict."""
+
+    def __init__(self, options, steps, store, base_url, window, check_mode):
+        self.o = options
+        self.steps = steps
+        self.store = store
+        self.base_url = base_url
+        self.window = window  # seconds a request of this run can take to land (its request bounds)
+        self.check_mode = check_mode
+        self.identifier = options["oauth_bootstrap_client_identifier"]
+        self.scopes = options["oauth_bootstrap_scopes"]
+        self.current = {}  # what the store holds now (as read, then as last written)
+        self.client = {"identifier": self.identifier}
+        self.secret = None
+        self.created_secret = None
+        self.notes = []
+        self.written = False
+        self._next_journal = None
+
+    # -- the store ---------------------------------------------------------------------------------
+    def write(self, record):
+        if self.check_mode or self.store.kind == "fact":
+            self.current = record
+            return
+        self.store.write(record)
+        self.current = record
+        self.written = True
+
+    def with_client(self, pending):
+        """The store's record with this run's client (and its secret) and a journal entry; the token as held."""
+        record = dict(self.current)
+        record.update({
+            "zendesk_oauth_url": self.base_url,
+            "zendesk_oauth_client_identifier": self.identifier,
+            "zendesk_oauth_client_id": self.client.get("id", record.get("zendesk_oauth_client_id")),
+            "zendesk_oauth_client_secret": self.secret or (
+                record.get("zendesk_oauth_client_secret")
+                if record.get("zendesk_oauth_client_id") == self.client.get("id") else None),
+        })
+        for key in plan.RECORD_KEYS:
+            record.setdefault(key, None)
+        record[plan.PENDING_KEY] = pending
+        return record
+
+    def before_write(self, method, path, body):
+        """The journal: written to the store just before a request that makes a one-time secret is sent."""
+        if self.check_mode or self.store.kind == "fact":
+            return
+        now = self.steps.server_time()
+        if path.startswith(CLIENTS_PATH) and path.endswith("/generate_secret"):
+            entry = plan.journal(plan.REGENERATE_SECRET, now, self.window, client_id=self.client.get("id"),
+                                 identifier=self.identifier)
+        elif path.startswith(CLIENTS_PATH):
+            entry = plan.journal(plan.CREATE_CLIENT, now, self.window, identifier=self.identifier)
+        elif path.startswith(TOKENS_PATH) or path.startswith(GRANT_PATH):
+            entry = dict(self._next_journal or {})
+            entry = plan.journal(entry.get("operation", plan.MINT), now, self.window, client_id=self.client.get("id"),
+                                 scopes=self.scopes, before_ids=entry.get("before_ids"))
+        else:
+            return
+        previous = self.current.get(plan.PENDING_KEY) or {}
+        if previous.get("operation") == entry["operation"] and previous.get("client_id") == entry.get("client_id"):
+            entry["since"] = previous["since"]  # a POST sent again after a lost answer: the window starts at the first
+        self.write(self.with_client(entry))
+
+    # -- the run -----------------------------------------------------------------------------------
+    def run(self):
+        self.current = self.store.read()
+        problem = plan.binding_problem(self.current, self.base_url, self.identifier, self.store.where)
+        if problem:
+            raise plan.BootstrapError(problem)
+        pending = self.current.get(plan.PENDING_KEY)
+        held_token, held_refresh = plan.held_pair(self.o, self.current)
+
+        created = self.ensure_client()
+        client_id = self.client.get("id")
+        self.recover(pending, client_id, created)
+        self.secret = plan.client_secret(self.created_secret, self.o["oauth_bootstrap_client_secret"], self.current,
+                                         client_id)
+
+        verified = None
+        if held_token and client_id is not None:
+            verified = self.steps.call("zendesk_oauth_token_info", {
+                "full_token": held_token, "client_id": client_id, "scopes": self.scopes,
+                "expiry_margin": self.o["oauth_bootstrap_expiry_margin"]}, check_mode=False)
+            if not verified.get("valid"):
+                self.notes.append("The held token was not kept: %s." % (verified.get("problem") or "it does not work"))
+        kind = self.client.get("kind") or plan.effective_kind(self.o)
+        path = plan.token_path(client_id, held_token, verified, self.o, held_refresh, self.secret, kind)
+        token = None
+        if path == plan.REFRESH:
+            token = self.refresh(held_refresh, client_id)
+            if token is None:
+                path = plan.new_token_path(self.o)
+        if path == plan.KEEP:
+            token = plan.kept_token(verified, held_token, held_refresh)
+        elif path == plan.MINT:
+            token = self.mint(client_id, held_token, created)
+        elif path == plan.FETCH:
+            token = self.fetch(client_id)
+        elif path == plan.NONE:
+            token = plan.empty_token(self.scopes)
+
+        replaced = plan.replaced_ids(path, verified, client_id)
+        record = plan.record_for(self.base_url, self.client, self.secret, token,
+                                 pending={"operation": plan.REVOKE, "token_ids": replaced} if replaced else None)
+        due = plan.store_due(record, self.current) and (bool(token.get("full_token")) or self.check_mode)
+        would_write = due
+        if due:
+            self.write(record)
+        if replaced:
+            for token_id in replaced:
+                self.steps.call("zendesk_oauth_token", {"state": "absent", "token_id": token_id})
+            self.write(plan.record_for(self.base_url, self.client, self.secret, token))
+        return self.result(token, path, would_write or self.written)
+
+    def ensure_client(self):
+        """Ensure the client; True when this run created it."""
+        args = {
+            "identifier": self.identifier,
+            "name": self.o["oauth_bootstrap_client_name"] or self.identifier,
+            "regenerate_secret": self.o["oauth_bootstrap_client_regenerate_secret"],
+        }
+        for option in ("redirect_uri", "description", "company"):
+            value = self.o["oauth_bootstrap_client_" + option]
+            if value is not None:
+                args[option] = value
+        kind = plan.effective_kind(self.o)
+        if kind is not None:
+            args["kind"] = kind
+        result = self.steps.call("zendesk_oauth_client", args)
+        self.client = dict(result.get("client") or {"identifier": self.identifier})
+        self.created_secret = result.get("secret")
+        if result.get("secret_lost"):
+            self.notes.append("The client was created but the answer with its secret was lost: run again with "
+                              "oauth_bootstrap_client_regenerate_secret=true to get one.")
+        # Created now: the diff has nothing before.
+        return bool(result.get("changed")) and not (result.get("diff") or {}).get("before")
+
+    def recover(self, pending, client_id, created):
+        """Clean up after a run of this store that died during the operation its journal names."""
+        if not pending or client_id is None:
+            return
+        operation = pending.get("operation")
+        until = plan.parse_time(pending.get("until"))
+        if self.store.kind == "kv" and until is not None and self.steps.server_time() < until:
+            # No lock spans a KV store: a journal still inside its window may be a run that is alive.
+            raise plan.BootstrapError(
+                "%s holds the journal of another run (%s since %s) that may still be running: it can take until %s. "
+                "Run again after that; if that run died, the next run cleans up after it." % (
+                    self.store.where, operation, pending.get("since"), pending.get("until")))
+        if operation in (plan.CREATE_CLIENT, plan.REGENERATE_SECRET):
+            # A regeneration that died left a secret nobody got, and the old one may be dead already.
+            lost = (plan.secret_lost_to_dead_run(pending, self.client, self.current)
+                    if operation == plan.CREATE_CLIENT else True)
+            if lost and not self.created_secret and not self.check_mode:
+                result = self.steps.call("zendesk_oauth_client", {"identifier": self.identifier,
+                                                                   "regenerate_secret": True})
+                self.created_secret = result.get("secret")
+                self.notes.append("A run that died after Zendesk showed the client secret left nobody holding it: the "
+                                  "secret was regenerated and stored.")
+            return
+        if operation == plan.REVOKE:
+            ids = list(pending.get("token_ids") or [])
+        else:
+            listed = self.steps.call("zendesk_oauth_token_info", {"client_id": client_id}, check_mode=False)
+            tokens = listed.get("tokens") or []
+            ids = plan.left_by_dead_run(pending, tokens, self.current.get("zendesk_oauth_token_id"))
+        for token_id in ids:
+            if self.check_mode:
+                self.notes.append("Check mode: token %s, left by a run that died before storing it, would be revoked."
+                                  % token_id)
+                continue
+            self.steps.call("zendesk_oauth_token", {"state": "absent", "token_id": token_id})
+            self.notes.append("Revoked token %s, which a run that died before storing it left (nobody held it)."
+                              % token_id)
+
+    def refresh(self, refresh_token, client_id):
+        """The refreshed token, or None when Zendesk refuses the refresh (the role then gets a new token)."""
+        if self.check_mode:
+            return self.predicted(client_id, refresh_token=True)
+        self._next_journal = {"operation": plan.REFRESH}
+        try:
+            answer = self.steps.call("zendesk_oauth_grant", self.grant_args("refresh_token", refresh_token=refresh_token))
+        except StepFailed as exc:
+            self.notes.append("The held refresh token did not give a new token (%s); %s instead." % (
+                exc, "minting a new token with the admin credential" if self.o["oauth_bootstrap_token_source"] == "admin"
+                else "getting a new token with the client_credentials grant"))
+            return None
+        return self.learn_id(answer, client_id)
+
+    def mint(self, client_id, held_token, created):
+        self._next_journal = {"operation": plan.MINT, "before_ids": [] if created else None}
+        result = self.steps.call("zendesk_oauth_token", {
+            "client_id": client_id, "scopes": self.scopes, "recreate": "always",
+            "revoke_replaced": plan.revoke_unheld(self.o, held_token)})
+        return result["token"]
+
+    def fetch(self, client_id):
+        problem = plan.secret_missing_problem(plan.FETCH, self.secret, self.o)
+        if problem and not (self.check_mode and self.client.get("id") is None):
+            raise plan.BootstrapError(problem)
+        if self.check_mode:
+            return self.predicted(client_id)
+        self._next_journal = {"operation": plan.FETCH}
+        answer = self.steps.call("zendesk_oauth_grant", self.grant_args("client_credentials"))
+        return self.learn_id(answer, client_id)
+
+    def grant_args(self, grant_type, refresh_token=None):
+        args = {"grant_type": grant_type, "client_identifier": self.identifier, "scopes": self.scopes}
+        if self.secret:
+            args["client_secret"] = self.secret
+        if refresh_token:
+            args["refresh_token"] = refresh_token
+        if self.o["oauth_bootstrap_token_expires_in"]:
+            args["expires_in"] = self.o["oauth_bootstrap_token_expires_in"]
+        if grant_type == "refresh_token" and self.o["oauth_bootstrap_refresh_token_expires_in"]:
+            args["refresh_token_expires_in"] = self.o["oauth_bootstrap_refresh_token_expires_in"]
+        return args
+
+    def learn_id(self, answer, client_id):
+        """The grant answers without the token's id: ask Zendesk with the new token itself (which proves it works)."""
+        info = self.steps.call("zendesk_oauth_token_info", {"full_token": answer["access_token"], "client_id": client_id},
+                               check_mode=False)
+        if info.get("valid") is False:
+            raise plan.BootstrapError("Zendesk issued a token that does not work for client %s (%s); it was not stored."
+                                      % (self.identifier, info.get("problem") or "tokens/current refused it"))
+        return plan.token_from_grant(answer, (info.get("token") or {}).get("id"), client_id, self.scopes)
+
+    def predicted(self, client_id, refresh_token=False):
+        token = plan.empty_token(self.scopes)
+        token["client_id"] = client_id
+        return token
+
+    # -- the result --------------------------------------------------------------------------------
+    def result(self, token, path, store_changed):
+        client_fact = dict(self.client, secret=self.secret)
+        changed = self.steps.changed or store_changed or bool(self.notes and self.written)
+        result = {
+            "changed": changed,
+            "ansible_facts": {"oauth_bootstrap_client": client_fact, "oauth_bootstrap_token": token},
+            "path": path,
+            "stats": (plan.stats(self.client, token, self.scopes, self.o["oauth_bootstrap_set_stats_token"])
+                      if self.o["oauth_bootstrap_set_stats"] else None),
+            "stats_hold_secret": bool(self.o["oauth_bootstrap_set_stats"] and self.o["oauth_bootstrap_set_stats_token"]),
+            "summary": plan.summary(self.client, token, path, self.store.where, self.check_mode, self.notes),
+        }
+        if self.steps.warnings:
+            result["warnings"] = list(self.steps.warnings)
+        return result
+
+
+def window_of(client_kwargs):
+    """How long one request of this run can take to land, by its bounds (timeout, retries, waits)."""
+    return int(client_kwargs["timeout"] * (client_kwargs["max_retries"] + 1) + client_kwargs["max_retry_wait"]) + 5
+
+
+def prepare(options, connection, defaults_for, environ):
+    """Every check that needs no request: options, scopes, connection; returns (base_url, client kwargs)."""
+    problems = plan.option_problems(options)
+    try:
+        options["oauth_bootstrap_scopes"] = normalize_scopes(options["oauth_bootstrap_scopes"])[0]
+    except ScopeError as exc:
+        problems.append("oauth_bootstrap_scopes: %s" % exc)
+    try:
+        params = dict((name, None) for name in CONNECTION_VARIABLES + ("max_retries", "max_retry_wait"))
+        params.update(defaults_for("zendesk.oauth.zendesk_oauth_client"))
+        params.update(connection)
+        client_kwargs = resolve_connection(params, environ)[0]
+    except ConnectionOptionError as exc:
+        problems.append("The connection: %s (the oauth_bootstrap_* connection variables, module_defaults for "
+                        "group/zendesk.oauth.zendesk, or ZENDESK_* environment variables)" % exc)
+        client_kwargs = None
+    if problems:
+        raise plan.BootstrapError("%s. Nothing was sent to Zendesk." % "; ".join(p.rstrip(".") for p in problems))
+    return client_kwargs["base_url"], client_kwargs
+
+
+def run(options, connection, defaults_for, environ, store, check_mode, diff):
+    """The whole run; returns the task result. Raises BootstrapError, StoreError or StepFailed with the message to show."""
+    base_url, client_kwargs = prepare(options, connection, defaults_for, environ)
+    store.check()
+    steps = Steps(connection, defaults_for, environ, check_mode, diff)
+    with store:
+        bootstrap = Bootstrap(options, steps, store, base_url, window_of(client_kwargs), check_mode)
+        steps.hook(bootstrap.before_write)
+        try:
+            return bootstrap.run()
+        except StoreConflict as exc:
+            raise StoreError("%s This run's changes were not stored; run the role again, which starts from what the "
+                             "store holds now." % exc)
