@@ -12,36 +12,14 @@ them); plugins/plugin_utils/_bootstrap_engine.py does the rest.
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 
-import yaml
-
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-from ansible.module_utils.common.parameters import remove_values
-from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.zendesk.oauth.plugins.module_utils._api import HAS_REQUESTS
-from ansible_collections.zendesk.oauth.plugins.module_utils._bootstrap import BootstrapError
 from ansible_collections.zendesk.oauth.plugins.plugin_utils import _bootstrap_engine as engine
-from ansible_collections.zendesk.oauth.plugins.plugin_utils._stores import StoreError, build_store
-
-ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-                         "roles", "oauth_bootstrap", "meta", "argument_specs.yml")
-# The keys of a role option that mean something to ArgumentSpecValidator (the rest is documentation).
-SPEC_KEYS = ("type", "required", "default", "choices", "elements", "no_log", "aliases", "options")
-# A variable set to null takes its default, except where the argument spec gives null a meaning of its own.
-NULL_IS_A_VALUE = ("oauth_bootstrap_client_kind",)
-
-
-def role_argument_spec():
-    with open(ROLE_SPEC, encoding="utf-8") as handle:
-        options = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
-    return dict((name, dict((key, value) for key, value in option.items() if key in SPEC_KEYS))
-                for name, option in options.items())
+from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import task_environment
 
 
 class ActionModule(ActionBase):
@@ -60,53 +38,23 @@ class ActionModule(ActionBase):
         if not HAS_REQUESTS:
             raise AnsibleActionFail("the zendesk.oauth.oauth_bootstrap role needs the Python library requests on the "
                                     "controller (%s)" % sys.executable)
-        spec = role_argument_spec()
-        options, secrets = self._options(spec, task_vars)
-        environ = dict(os.environ)
-        task_environment = {}
-        self._compute_environment_string(task_environment)
-        environ.update((to_text(key), to_text(value)) for key, value in task_environment.items())
-        connection = dict((name, options["oauth_bootstrap_" + name]) for name in engine.CONNECTION_VARIABLES
-                          if options["oauth_bootstrap_" + name] not in (None, ""))
-        check_mode = bool(self._task.check_mode)
-        store = build_store(options, environ, check_mode=check_mode)
-        try:
-            outcome = engine.run(options, connection, self._module_defaults, environ, store, check_mode,
-                                 bool(self._task.diff))
-        except (BootstrapError, StoreError, engine.StepFailed) as exc:
-            result.update(failed=True, msg=remove_values(str(exc), secrets | set(store.secrets)))
-            return result
-        masked = secrets | set(store.secrets)
-        for key in ("summary", "warnings"):
-            if key in outcome:
-                outcome[key] = remove_values(outcome[key], masked)
-        result.update(outcome)
-        # The facts hold the token and the client secret: the result is shown to no one.
-        result["_ansible_no_log"] = True
+        result.update(engine.execute(self._role_variables(task_vars), task_environment(self), self._module_defaults,
+                                     check_mode=bool(self._task.check_mode), diff=bool(self._task.diff)))
+        if not result.get("failed"):
+            # The facts hold the token and the client secret: the result is shown to no one.
+            result["_ansible_no_log"] = True
         return result
 
-    def _options(self, spec, task_vars):
-        """The role's variables, templated and typed by its argument spec; the values of its secret ones."""
+    def _role_variables(self, task_vars):
+        """The role's variables that are set, templated (the argument spec types them)."""
         omit = task_vars.get("omit")
         values = {}
-        for name in spec:
+        for name in engine.role_argument_spec():
             if name in task_vars:
                 value = self._templar.template(task_vars[name])
-                if omit is not None and value == omit:
-                    continue
-                if value is not None or name in NULL_IS_A_VALUE:
+                if not (omit is not None and value == omit):
                     values[name] = value
-        validated = ArgumentSpecValidator(spec).validate(values)
-        try:
-            validated.errors[0]
-        except IndexError:
-            pass
-        else:
-            raise AnsibleActionFail("zendesk.oauth.oauth_bootstrap: %s. Nothing was sent to Zendesk."
-                                    % validated.errors.msg)
-        secrets = set(validated._no_log_values)  # pylint: disable=protected-access
-        # Plain Python values (templating may return tagged subclasses that the stores cannot serialize).
-        return json.loads(json.dumps(validated.validated_parameters)), secrets
+        return values
 
     def _module_defaults(self, module):
         """The play's module_defaults for `module` (its own and those of its action groups)."""

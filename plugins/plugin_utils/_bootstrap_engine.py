@@ -22,23 +22,56 @@ nobody holds, or regenerates a secret nobody got.
 
 from __future__ import annotations
 
+import json
+import os
 import time
+
+import yaml
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.zendesk.oauth.plugins.module_utils import _bootstrap as plan
 from ansible_collections.zendesk.oauth.plugins.module_utils._connection import ConnectionOptionError, resolve_connection
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import CLIENTS_PATH, TOKENS_PATH, ScopeError, normalize_scopes
 from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import run_module
-from ansible_collections.zendesk.oauth.plugins.plugin_utils._stores import StoreConflict, StoreError
+from ansible_collections.zendesk.oauth.plugins.plugin_utils._stores import StoreConflict, StoreError, build_store
 
+ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                         "roles", "oauth_bootstrap", "meta", "argument_specs.yml")
+# The keys of a role option that mean something to ArgumentSpecValidator (the rest is documentation).
+SPEC_KEYS = ("type", "required", "default", "choices", "elements", "no_log", "aliases", "options")
+# A variable set to null takes its default, except where the argument spec gives null a meaning of its own.
+NULL_IS_A_VALUE = ("oauth_bootstrap_client_kind",)
 CONNECTION_VARIABLES = ("subdomain", "url", "email", "api_token", "oauth_token", "validate_certs", "ca_path", "timeout")
 GRANT_PATH = "/oauth/tokens"
-# What each module step is called in messages.
-STEP_NAMES = {
-    "zendesk_oauth_client": "Ensuring the OAuth client",
-    "zendesk_oauth_token_info": "Verifying the held token",
-    "zendesk_oauth_grant": "The grant",
-    "zendesk_oauth_token": "The token request",
-}
+
+
+def role_argument_spec():
+    """The role's argument spec (meta/argument_specs.yml), as ArgumentSpecValidator takes it."""
+    with open(ROLE_SPEC, encoding="utf-8") as handle:
+        options = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+    return dict((name, dict((key, value) for key, value in option.items() if key in SPEC_KEYS))
+                for name, option in options.items())
+
+
+def typed_options(values):
+    """(the role's options, every one set and typed by its argument spec; the values of its secret ones).
+
+    values: the role's variables that are set. Types are read as modules read them: "false", "no",
+    "0" and "off" are false. Raises BootstrapError naming the variable.
+    """
+    given = dict((name, value) for name, value in values.items() if value is not None or name in NULL_IS_A_VALUE)
+    validated = ArgumentSpecValidator(role_argument_spec()).validate(given)
+    try:
+        validated.errors[0]
+    except IndexError:
+        pass
+    else:
+        raise plan.BootstrapError("zendesk.oauth.oauth_bootstrap: %s. Nothing was sent to Zendesk."
+                                  % validated.errors.msg)
+    secrets = set(validated._no_log_values)  # pylint: disable=protected-access
+    # Plain Python values (templating may return tagged subclasses that the stores cannot serialize).
+    return json.loads(json.dumps(validated.validated_parameters)), secrets
 
 
 class StepFailed(Exception):
@@ -78,13 +111,14 @@ class Steps(object):
         merged.update(args)
         return merged
 
-    def call(self, module, args, check_mode=None):
+    def call(self, step, module, args, check_mode=None):
+        """Run `module` with `args` as the step called `step` (in messages); its result, or StepFailed."""
         result = run_module(module, self.args(module, args), self.environ,
                             check_mode=self.check_mode if check_mode is None else check_mode, diff=self.diff,
                             label="zendesk.oauth." + module, inject_invocation=False, client_cache=self.clients)
         self.warnings.extend(result.get("warnings") or [])
         if result.get("failed"):
-            raise StepFailed("%s failed: %s" % (STEP_NAMES.get(module, module), result.get("msg")))
+            raise StepFailed("%s failed: %s" % (step, result.get("msg")))
         self.changed = self.changed or bool(result.get("changed"))
         return result
 
@@ -190,7 +224,7 @@ class Bootstrap(object):
 
         verified = None
         if held_token and client_id is not None:
-            verified = self.steps.call("zendesk_oauth_token_info", {
+            verified = self.steps.call("Verify the held token", "zendesk_oauth_token_info", {
                 "full_token": held_token, "client_id": client_id, "scopes": self.scopes,
                 "expiry_margin": self.o["oauth_bootstrap_expiry_margin"]}, check_mode=False)
             if not verified.get("valid"):
@@ -214,13 +248,19 @@ class Bootstrap(object):
         replaced = plan.replaced_ids(path, verified, client_id)
         record = plan.record_for(self.base_url, self.client, self.secret, token,
                                  pending={"operation": plan.REVOKE, "token_ids": replaced} if replaced else None)
+        # Written only from a token Zendesk just issued or verified (check mode predicts the write).
         due = plan.store_due(record, self.current) and (bool(token.get("full_token")) or self.check_mode)
-        would_write = due
+        would_write = due and self.store.kind != "fact"
         if due:
             self.write(record)
+        for token_id in replaced:
+            try:
+                self.steps.call("Revoke the token that was replaced", "zendesk_oauth_token",
+                                {"state": "absent", "token_id": token_id})
+            except StepFailed as exc:
+                raise plan.BootstrapError("%s. The new token is stored; the next run revokes token %s (the store's "
+                                          "journal names it)." % (str(exc).rstrip("."), token_id))
         if replaced:
-            for token_id in replaced:
-                self.steps.call("zendesk_oauth_token", {"state": "absent", "token_id": token_id})
             self.write(plan.record_for(self.base_url, self.client, self.secret, token))
         return self.result(token, path, would_write or self.written)
 
@@ -238,7 +278,7 @@ class Bootstrap(object):
         kind = plan.effective_kind(self.o)
         if kind is not None:
             args["kind"] = kind
-        result = self.steps.call("zendesk_oauth_client", args)
+        result = self.steps.call("Ensure the OAuth client", "zendesk_oauth_client", args)
         self.client = dict(result.get("client") or {"identifier": self.identifier})
         self.created_secret = result.get("secret")
         if result.get("secret_lost"):
@@ -264,7 +304,7 @@ class Bootstrap(object):
             lost = (plan.secret_lost_to_dead_run(pending, self.client, self.current)
                     if operation == plan.CREATE_CLIENT else True)
             if lost and not self.created_secret and not self.check_mode:
-                result = self.steps.call("zendesk_oauth_client", {"identifier": self.identifier,
+                result = self.steps.call("Regenerate the secret nobody got", "zendesk_oauth_client", {"identifier": self.identifier,
                                                                    "regenerate_secret": True})
                 self.created_secret = result.get("secret")
                 self.notes.append("A run that died after Zendesk showed the client secret left nobody holding it: the "
@@ -273,7 +313,8 @@ class Bootstrap(object):
         if operation == plan.REVOKE:
             ids = list(pending.get("token_ids") or [])
         else:
-            listed = self.steps.call("zendesk_oauth_token_info", {"client_id": client_id}, check_mode=False)
+            listed = self.steps.call("List the tokens a run that died may have left", "zendesk_oauth_token_info",
+                                     {"client_id": client_id}, check_mode=False)
             tokens = listed.get("tokens") or []
             ids = plan.left_by_dead_run(pending, tokens, self.current.get("zendesk_oauth_token_id"))
         for token_id in ids:
@@ -281,7 +322,7 @@ class Bootstrap(object):
                 self.notes.append("Check mode: token %s, left by a run that died before storing it, would be revoked."
                                   % token_id)
                 continue
-            self.steps.call("zendesk_oauth_token", {"state": "absent", "token_id": token_id})
+            self.steps.call("Revoke a token nobody holds", "zendesk_oauth_token", {"state": "absent", "token_id": token_id})
             self.notes.append("Revoked token %s, which a run that died before storing it left (nobody held it)."
                               % token_id)
 
@@ -291,7 +332,8 @@ class Bootstrap(object):
             return self.predicted(client_id, refresh_token=True)
         self._next_journal = {"operation": plan.REFRESH}
         try:
-            answer = self.steps.call("zendesk_oauth_grant", self.grant_args("refresh_token", refresh_token=refresh_token))
+            answer = self.steps.call("Refresh the held token", "zendesk_oauth_grant",
+                                     self.grant_args("refresh_token", refresh_token=refresh_token))
         except StepFailed as exc:
             self.notes.append("The held refresh token did not give a new token (%s); %s instead." % (
                 exc, "minting a new token with the admin credential" if self.o["oauth_bootstrap_token_source"] == "admin"
@@ -301,7 +343,7 @@ class Bootstrap(object):
 
     def mint(self, client_id, held_token, created):
         self._next_journal = {"operation": plan.MINT, "before_ids": [] if created else None}
-        result = self.steps.call("zendesk_oauth_token", {
+        result = self.steps.call("Mint a token with the admin credential", "zendesk_oauth_token", {
             "client_id": client_id, "scopes": self.scopes, "recreate": "always",
             "revoke_replaced": plan.revoke_unheld(self.o, held_token)})
         return result["token"]
@@ -313,7 +355,8 @@ class Bootstrap(object):
         if self.check_mode:
             return self.predicted(client_id)
         self._next_journal = {"operation": plan.FETCH}
-        answer = self.steps.call("zendesk_oauth_grant", self.grant_args("client_credentials"))
+        answer = self.steps.call("Get a token for the client with the client_credentials grant", "zendesk_oauth_grant",
+                                 self.grant_args("client_credentials"))
         return self.learn_id(answer, client_id)
 
     def grant_args(self, grant_type, refresh_token=None):
@@ -330,8 +373,8 @@ class Bootstrap(object):
 
     def learn_id(self, answer, client_id):
         """The grant answers without the token's id: ask Zendesk with the new token itself (which proves it works)."""
-        info = self.steps.call("zendesk_oauth_token_info", {"full_token": answer["access_token"], "client_id": client_id},
-                               check_mode=False)
+        info = self.steps.call("Look up the new token's id", "zendesk_oauth_token_info",
+                               {"full_token": answer["access_token"], "client_id": client_id}, check_mode=False)
         if info.get("valid") is False:
             raise plan.BootstrapError("Zendesk issued a token that does not work for client %s (%s); it was not stored."
                                       % (self.identifier, info.get("problem") or "tokens/current refused it"))
@@ -386,16 +429,44 @@ def prepare(options, connection, defaults_for, environ):
     return client_kwargs["base_url"], client_kwargs
 
 
-def run(options, connection, defaults_for, environ, store, check_mode, diff):
-    """The whole run; returns the task result. Raises BootstrapError, StoreError or StepFailed with the message to show."""
-    base_url, client_kwargs = prepare(options, connection, defaults_for, environ)
-    store.check()
-    steps = Steps(connection, defaults_for, environ, check_mode, diff)
-    with store:
-        bootstrap = Bootstrap(options, steps, store, base_url, window_of(client_kwargs), check_mode)
-        steps.hook(bootstrap.before_write)
-        try:
-            return bootstrap.run()
-        except StoreConflict as exc:
-            raise StoreError("%s This run's changes were not stored; run the role again, which starts from what the "
-                             "store holds now." % exc)
+def execute(values, environ, defaults_for, check_mode=False, diff=False):
+    """One run of the role from its variables (`values`: those set); returns the task result.
+
+    environ: the environment a module process would get (the ZENDESK_* fallbacks, VAULT_ADDR...);
+    defaults_for(module): the play's module_defaults for a module. A failure is a result with
+    `failed` and one message (what failed, why, what to do), every secret value masked.
+    """
+    from ansible.module_utils.common.parameters import remove_values  # pylint: disable=import-outside-toplevel
+
+    try:
+        options, secrets = typed_options(values)
+    except plan.BootstrapError as exc:
+        return {"failed": True, "changed": False, "msg": str(exc)}
+    connection = dict((name, options["oauth_bootstrap_" + name]) for name in CONNECTION_VARIABLES
+                      if options["oauth_bootstrap_" + name] not in (None, ""))
+    store = build_store(options, environ, check_mode=check_mode)
+    bootstrap = None
+    try:
+        base_url, client_kwargs = prepare(options, connection, defaults_for, environ)
+        store.check()
+        steps = Steps(connection, defaults_for, environ, check_mode, diff)
+        with store:
+            bootstrap = Bootstrap(options, steps, store, base_url, window_of(client_kwargs), check_mode)
+            steps.hook(bootstrap.before_write)
+            try:
+                result = bootstrap.run()
+            except StoreConflict as exc:
+                raise StoreError("%s This run's changes were not stored; run the role again, which starts from what "
+                                 "the store holds now." % exc)
+    except (plan.BootstrapError, StoreError, StepFailed) as exc:
+        masked = secrets | set(store.secrets)
+        result = {"failed": True, "msg": remove_values(str(exc), masked),
+                  "changed": bool(bootstrap and (bootstrap.written or bootstrap.steps.changed))}
+        if bootstrap and bootstrap.steps.warnings:
+            result["warnings"] = remove_values(bootstrap.steps.warnings, masked)
+        return result
+    masked = secrets | set(store.secrets)
+    for key in ("summary", "warnings"):
+        if key in result:
+            result[key] = remove_values(result[key], masked)
+    return result

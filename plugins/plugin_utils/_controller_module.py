@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
@@ -107,6 +109,16 @@ class ControllerModule(object):
         kwargs.update(preserved)
         # Through JSON, as a module's answer travels: the same types (lists, str keys) on both paths.
         return json.loads(json.dumps(kwargs, default=str))
+
+
+def task_environment(action):
+    """The environment a module process of the action's task would get: the controller's, with the task's
+    `environment:` applied (where AWX's credential injection and the play's settings meet)."""
+    environ = dict(os.environ)
+    task_environment_only = {}
+    action._compute_environment_string(task_environment_only)  # pylint: disable=protected-access
+    environ.update((to_text(key), to_text(value)) for key, value in task_environment_only.items())
+    return environ
 
 
 def load_module(name):

@@ -27,7 +27,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.zendesk.oauth.plugins.module_utils._api import HAS_REQUESTS
-from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import run_module
+from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import run_module, task_environment
 
 EXECUTION_VARIABLE = "zendesk_oauth_execution"
 EXECUTION_ENVIRONMENT = "ZENDESK_OAUTH_EXECUTION"
@@ -56,10 +56,7 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail("%s=controller needs the Python library requests on the controller (%s): install "
                                     "it there, or set %s to auto" % (EXECUTION_VARIABLE, sys.executable,
                                                                      EXECUTION_VARIABLE))
-        environ = dict(os.environ)
-        task_environment = {}
-        self._compute_environment_string(task_environment)
-        environ.update((to_text(key), to_text(value)) for key, value in task_environment.items())
+        environ = task_environment(self)
         result.update(run_module(
             self._task.action.rpartition(".")[2], dict(self._task.args), environ,
             check_mode=bool(self._task.check_mode), diff=bool(self._task.diff), label=self._task.action,

@@ -124,8 +124,8 @@ class VaultFileStore(Store):
             raise StoreError("oauth_bootstrap_vault_file needs exactly one of oauth_bootstrap_vault_password and "
                              "oauth_bootstrap_vault_password_file. Nothing was sent to Zendesk.")
         if not os.path.isdir(self.directory):
-            raise StoreError("oauth_bootstrap_vault_file %s: its directory %s does not exist. Create it first. Nothing "
-                             "was sent to Zendesk." % (self.path, self.directory))
+            raise StoreError("oauth_bootstrap_vault_file %s: its directory %s must exist (it does not). "
+                             "Nothing was sent to Zendesk." % (self.path, self.directory))
         if os.path.isdir(self.path):
             raise StoreError("oauth_bootstrap_vault_file %s is a directory: give the path of a file in it. Nothing was "
                              "sent to Zendesk." % self.path)
