@@ -32,7 +32,14 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.zendesk.oauth.plugins.module_utils import _bootstrap as plan
 from ansible_collections.zendesk.oauth.plugins.module_utils._connection import ConnectionOptionError, resolve_connection
-from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import CLIENTS_PATH, TOKENS_PATH, ScopeError, normalize_scopes
+from ansible_collections.zendesk.oauth.plugins.module_utils._grants import Grant, GrantInputError
+from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
+    CLIENTS_PATH,
+    MAX_EXPIRY_MARGIN,
+    TOKENS_PATH,
+    ScopeError,
+    normalize_scopes,
+)
 from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import run_module
 from ansible_collections.zendesk.oauth.plugins.plugin_utils._stores import StoreConflict, StoreError, build_store
 
@@ -415,6 +422,15 @@ def prepare(options, connection, defaults_for, environ):
         options["oauth_bootstrap_scopes"] = normalize_scopes(options["oauth_bootstrap_scopes"])[0]
     except ScopeError as exc:
         problems.append("oauth_bootstrap_scopes: %s" % exc)
+    if not 0 <= options["oauth_bootstrap_expiry_margin"] <= MAX_EXPIRY_MARGIN:
+        problems.append("oauth_bootstrap_expiry_margin=%s is out of range: give 0 to %d seconds"
+                        % (options["oauth_bootstrap_expiry_margin"], MAX_EXPIRY_MARGIN))
+    try:  # the grant's own checks of the lifetimes, before the client is made
+        Grant("refresh_token", "checked", refresh_token="checked",
+              expires_in=options["oauth_bootstrap_token_expires_in"],
+              refresh_token_expires_in=options["oauth_bootstrap_refresh_token_expires_in"])
+    except GrantInputError as exc:
+        problems.append("oauth_bootstrap_token_expires_in / oauth_bootstrap_refresh_token_expires_in: %s" % exc)
     try:
         params = dict((name, None) for name in CONNECTION_VARIABLES + ("max_retries", "max_retry_wait"))
         params.update(defaults_for("zendesk.oauth.zendesk_oauth_client"))
