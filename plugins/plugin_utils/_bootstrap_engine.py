@@ -259,7 +259,10 @@ class Bootstrap(object):
         due = plan.store_due(record, self.current) and (bool(token.get("full_token")) or self.check_mode)
         would_write = due and self.store.kind != "fact"
         if due:
-            self.write(record)
+            try:
+                self.write(record)
+            except StoreConflict as exc:
+                self.unstorable(token, path, exc)
         for token_id in replaced:
             try:
                 self.steps.call("Revoke the token that was replaced", "zendesk_oauth_token",
@@ -270,6 +273,15 @@ class Bootstrap(object):
         if replaced:
             self.write(plan.record_for(self.base_url, self.client, self.secret, token))
         return self.result(token, path, would_write or self.written)
+
+    def unstorable(self, token, path, conflict):
+        """Someone wrote the store since this run's journal: the token this run got cannot be stored, so it goes."""
+        message = "%s This run's changes were not stored." % conflict
+        if path in (plan.MINT, plan.FETCH, plan.REFRESH) and token.get("id") is not None:
+            self.steps.call("Revoke the token the store could not take", "zendesk_oauth_token",
+                            {"state": "absent", "token_id": token["id"]})
+            message += " The token this run got (id %s) was revoked, since nobody could hold it." % token["id"]
+        raise StoreError(message + " Run the role again: it starts from what the store holds now.")
 
     def ensure_client(self):
         """Ensure the client; True when this run created it."""
@@ -471,8 +483,8 @@ def execute(values, environ, defaults_for, check_mode=False, diff=False):
             steps.hook(bootstrap.before_write)
             try:
                 result = bootstrap.run()
-            except StoreConflict as exc:
-                raise StoreError("%s This run's changes were not stored; run the role again, which starts from what "
+            except StoreConflict as exc:  # a journal write: nothing was sent for it
+                raise StoreError("%s Nothing was made in Zendesk for it; run the role again, which starts from what "
                                  "the store holds now." % exc)
     except (plan.BootstrapError, StoreError, StepFailed) as exc:
         masked = secrets | set(store.secrets)

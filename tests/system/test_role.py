@@ -63,12 +63,16 @@ class Workspace:
         """Run the role once; the simulator's request log then holds this run's requests only."""
         if clear_log:
             self.sim.control.clear_requests()
-        play = playbook_runner.play([], connection=module_defaults,
-                                    roles=[dict({"role": ROLE}, **self.role_vars(**overrides))])
-        playbook = playbook_runner.write_playbook(self.root, [play], name="bootstrap.yml")
+        playbook = self.playbook(module_defaults, **overrides)
         extra_args = ["--check"] if check else []
         return playbook_runner.run_playbook(playbook, self.root, env=env, stdout_callback=stdout_callback,
                                             verbosity=verbosity, extra_args=extra_args)
+
+    def playbook(self, module_defaults=None, **overrides):
+        """Write the playbook that runs the role with these variables; its path."""
+        play = playbook_runner.play([], connection=module_defaults,
+                                    roles=[dict({"role": ROLE}, **self.role_vars(**overrides))])
+        return playbook_runner.write_playbook(self.root, [play], name="bootstrap.yml")
 
     def vault_bytes(self):
         with open(self.vault_file, "rb") as handle:

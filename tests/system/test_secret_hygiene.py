@@ -40,6 +40,7 @@ VAULT_PASSWORD = "hygiene-vault-password-5b0e2d"
 WRONG_PASSWORD = "hygiene-wrong-password-77aa01"
 EXAMPLE = os.path.join(REPO, "examples", "bootstrap.yml")
 CALLBACKS = ("default", "json")
+EXECUTION = {"default": "controller", "json": "module"}
 
 
 def api(sim, method, path, **kwargs):
@@ -190,7 +191,10 @@ def hygiene_runs(tmp_path_factory):
             vault_file = os.path.join(root, "vault", "zendesk.yml")
             os.makedirs(os.path.dirname(vault_file))
             log_file = os.path.join(root, "ansible.log")
+            # The default callback's run takes the in-controller path of the API modules, the json callback's
+            # the module processes (plugins/plugin_utils/_module_action.py): both paths are searched.
             env = {"ANSIBLE_LOG_PATH": log_file, "HYGIENE_API_TOKEN": ADMIN_API_TOKEN,
+                   "ZENDESK_OAUTH_EXECUTION": EXECUTION[callback],
                    "HYGIENE_REFRESH_TOKEN": refresh_token,
                    "HYGIENE_OAUTH_TOKEN": admin_oauth_token, "HYGIENE_VAULT_PASSWORD": VAULT_PASSWORD,
                    "ZENDESK_URL": sim.url, "ZENDESK_OAUTH_TOKEN": admin_oauth_token}
@@ -221,8 +225,12 @@ def hygiene_run(request, hygiene_runs):
 def test_no_secret_in_output_or_files(hygiene_run):
     callback, result, secrets, root, vault_file, log_file = hygiene_run
     assert result.rc == 0, result
+    with open(log_file, encoding="utf-8") as handle:
+        logged = handle.read()
+    # Each run took the path it was given: module processes leave AnsiballZ traces at -vvvv, the controller none.
+    assert ("AnsiballZ_zendesk_oauth_client.py" in result.output + logged) == (EXECUTION[callback] == "module")
     if callback == "default":
-        assert "ESTABLISH LOCAL CONNECTION" in result.output, "-vvvv was not in effect"
+        assert "task path:" in result.output and "Loading collection" in result.output, "-vvvv was not in effect"
     else:
         assert result.json and result.json["stats"]["localhost"]["failures"] == 0
         assert result.json["stats"]["localhost"]["ignored"] == 4  # the four tasks with ignore_errors, each failing
