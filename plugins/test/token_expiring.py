@@ -15,16 +15,17 @@ description:
   - Tests whether a Zendesk OAuth access token, or its refresh token, expires within O(within) seconds from now (or
     from O(now)). A token that has already expired is expiring too, so one C(when:) covers both.
   - A token that never expires is never expiring.
-  - The same rule as the O(zendesk.oauth.zendesk_oauth_token#module:expiry_margin) of the modules, so a playbook and
-    the modules agree on which tokens to renew.
+  - This is the rule the token modules apply with their
+    O(zendesk.oauth.zendesk_oauth_token#module:expiry_margin), so a playbook and the modules agree on which tokens
+    to renew.
 options:
   _input:
     description:
       - "One of:"
-      - A token dict with the key C(expires_at) (and C(refresh_token_expires_at) for O(refresh=true)). That is the
-        RV(zendesk.oauth.zendesk_oauth_token#module:token) of M(zendesk.oauth.zendesk_oauth_token) and
-        M(zendesk.oauth.zendesk_oauth_token_info), the registered result of M(zendesk.oauth.zendesk_oauth_grant),
-        and the C(oauth_bootstrap_token) fact of the P(zendesk.oauth.oauth_bootstrap#role) role.
+      - A token dict with the key C(expires_at) (and C(refresh_token_expires_at) for O(refresh=true)). That is the C(token)
+        that M(zendesk.oauth.zendesk_oauth_token) and M(zendesk.oauth.zendesk_oauth_token_info) return, the registered
+        result of M(zendesk.oauth.zendesk_oauth_grant), and the C(oauth_bootstrap_token) fact of the
+        P(zendesk.oauth.oauth_bootstrap#role) role.
       - A record of the P(zendesk.oauth.oauth_bootstrap#role) role's store (its vault file loaded as a dict, or its
         KV secret's data), with the key C(zendesk_oauth_token_expires_at) (and
         C(zendesk_oauth_refresh_token_expires_at) for O(refresh=true)).
@@ -51,7 +52,7 @@ options:
   now:
     description:
       - The time to count from, as epoch seconds (a number) or an ISO 8601 time (a string or a datetime). A time
-        without an offset is taken as UTC, so give C(now(utc=true)), not C(now()).
+        without an offset is taken as UTC, so call C(now) with C(utc=true).
       - Defaults to the controller's clock. Give Zendesk's clock instead, for example the C(Date) header of an
         answer that M(ansible.builtin.uri) got from Zendesk; or a fixed time for a reproducible result.
     type: raw
