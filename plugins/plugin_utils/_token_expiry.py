@@ -121,7 +121,7 @@ def _seconds(plugin, within):
             number = float(within)
         except ValueError:
             pass
-    if number is None or not number >= 0 or math.isinf(number):
+    if number is None or not math.isfinite(number) or number < 0:
         shown = "%r" % (within,) if isinstance(within, (int, float, str)) else _kind(within)
         raise AnsibleFilterError("%s: within must be a number of seconds, 0 or more (such as 600), not %s"
                                  % (plugin, shown))
