@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from ._api import ZendeskAmbiguousError, ZendeskError
 
@@ -96,12 +96,20 @@ def same_scopes(left, right):
 
 
 def parse_time(value):
-    """Epoch seconds from Zendesk's ISO 8601 UTC timestamps; None for null or unparsable."""
+    """Epoch seconds from an ISO 8601 time such as Zendesk's 2026-11-29T10:00:00Z; None for null or unparsable.
+
+    An offset (Z, +00:00, +02:00) is honoured and a time without one is taken as UTC. A fraction of a second may
+    have any number of digits, on every Python (fromisoformat before 3.11 takes 3 or 6). A datetime or date object,
+    which YAML makes of an unquoted timestamp, is read like its isoformat().
+    """
+    if isinstance(value, date):  # datetime is a date too
+        value = value.isoformat()
     if not value or not isinstance(value, str):
         return None
     text = value.strip()
-    if text.endswith("Z"):
+    if text[-1:] in ("Z", "z"):
         text = text[:-1] + "+00:00"
+    text = re.sub(r"(:\d\d\.)(\d+)", lambda match: match.group(1) + match.group(2)[:6].ljust(6, "0"), text)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
