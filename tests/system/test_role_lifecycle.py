@@ -238,18 +238,6 @@ def test_client_credentials_refuses_a_public_client_before_any_request(ws, sim):
 
 
 # ------------------------------------------------------------------------------------------- fact store, set_stats
-def test_fact_store_keeps_a_token_passed_back_in(ws, sim):
-    fact_only = {"oauth_bootstrap_vault_file": None, "oauth_bootstrap_vault_password_file": None}
-
-    succeeded(ws.converge(**fact_only))
-    token = the_live_token(sim)
-    stats = succeeded(ws.converge(oauth_bootstrap_full_token=token["full_token"], **fact_only))
-
-    assert stats["changed"] == 0, stats
-    assert api_requests(sim) == FIND_AND_VERIFY
-    assert the_live_token(sim)["id"] == token["id"]
-
-
 def test_set_stats_hands_ids_not_secrets_to_the_next_job(ws, sim):
     result = ws.converge()
     succeeded(result)
