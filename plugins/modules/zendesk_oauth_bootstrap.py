@@ -29,11 +29,15 @@ attributes:
     description: Reads the store and Zendesk, writes neither, and never returns a made-up token.
   diff_mode:
     support: none
+    description: Its result is never shown (it holds secrets); the role's summary says what changed.
   action:
     support: full
+    description: An action plugin; the work runs in the controller's process.
   async:
     support: none
+    description: Runs in the foreground of the play.
   platform:
+    support: full
     platforms: posix
     description: Runs on the controller, whatever the play's host.
 options: {}

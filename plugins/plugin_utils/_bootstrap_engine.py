@@ -323,8 +323,8 @@ class Bootstrap(object):
             lost = (plan.secret_lost_to_dead_run(pending, self.client, self.current)
                     if operation == plan.CREATE_CLIENT else True)
             if lost and not self.created_secret and not self.check_mode:
-                result = self.steps.call("Regenerate the secret nobody got", "zendesk_oauth_client", {"identifier": self.identifier,
-                                                                   "regenerate_secret": True})
+                result = self.steps.call("Regenerate the secret nobody got", "zendesk_oauth_client",
+                                         {"identifier": self.identifier, "regenerate_secret": True})
                 self.created_secret = result.get("secret")
                 self.notes.append("A run that died after Zendesk showed the client secret left nobody holding it: the "
                                   "secret was regenerated and stored.")

@@ -431,8 +431,8 @@ class KvStore(Store):
         status, body = self._request("GET", quote(self.policy_path))
         data = body.get("data") or {}
         if status not in (200, 404):
-            raise StoreError("Could not read %s (%s). Nothing was sent to Zendesk." % (self.data_url,
-                                                                                      self._errors(status, body)))
+            raise StoreError("Could not read %s (%s). Nothing was sent to Zendesk."
+                             % (self.data_url, self._errors(status, body)))
         # 404: no secret yet, or its latest version deleted; the answer still names the latest version.
         self.version = int((data.get("metadata") or {}).get("version") or 0)
         record = data.get("data") if status == 200 else None

@@ -183,9 +183,9 @@ def kill_trial(control, trial, kind, rng, typical):
     control.clear_faults()
     time.sleep(delay + 0.2 if target else 0.1)  # the slowed request still lands in the simulator
     journal = (trial.stored().get("zendesk_oauth_pending") or {}).get("operation")
-    unheld_before, unused, unused = check(control, trial)
+    unheld_before = check(control, trial)[0]
     rc, output = trial.run()
-    unheld, lost, unused = check(control, trial)
+    unheld, lost = check(control, trial)[:2]
     return {"kind": kind, "in_flight": "%s %s" % (target["method"], target["path"]) if target else None,
             "kill_after_s": round(wait, 2), "killed_mid_run": landed,
             "journal_left": journal, "unheld_after_kill": unheld_before, "clean_run_rc": rc,
@@ -197,7 +197,7 @@ def overlap_trial(control, trial, kind):
     prepare(control, trial, "first" if kind == "first" else "rotation")
     first, second = trial.start(rotate=(kind == "rotation")), trial.start(rotate=(kind == "rotation"))
     outputs = [first.communicate(timeout=600)[0], second.communicate(timeout=600)[0]]
-    unheld, lost, unused = check(control, trial)
+    unheld, lost = check(control, trial)[:2]
     return {"kind": kind, "rcs": [first.returncode, second.returncode], "tokens_nobody_holds": unheld,
             "secret_lost": lost, "tails": [out[-1500:] for out, proc in zip(outputs, (first, second))
                                            if proc.returncode != 0]}

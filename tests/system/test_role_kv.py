@@ -20,7 +20,7 @@ import requests
 import playbook_runner
 from playbook_runner import ADMIN_API_TOKEN
 from test_role import VAULT_KEYS as KV_KEYS  # every store holds the same keys
-from test_role import (ROLE, IDENTIFIER, Workspace, api_requests, revoked_ids, succeeded, the_client, the_live_token,
+from test_role import (IDENTIFIER, Workspace, api_requests, revoked_ids, succeeded, the_client, the_live_token,
                        works_as_bearer, write_requests)
 from test_secret_hygiene import collect_secrets
 
@@ -132,8 +132,8 @@ def test_rotation_stores_the_new_token_then_revokes_the_old_one(kv, sim):
     # Stored before the old one was revoked: the version before the last names the old token as the one to revoke.
     stored_first = kv.secret(version=FIRST_RUN_VERSIONS + ROTATION_VERSIONS - 1).data
     assert stored_first["zendesk_oauth_token_id"] == new["zendesk_oauth_token_id"]
-    assert stored_first["zendesk_oauth_pending"] == {"operation": "revoke",
-                                                      "token_ids": [old["zendesk_oauth_token_id"]]}
+    assert stored_first["zendesk_oauth_pending"] == {
+        "operation": "revoke", "token_ids": [old["zendesk_oauth_token_id"]]}
 
 
 def test_address_and_token_from_bao_environment_variables(kv, sim):
