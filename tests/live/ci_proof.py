@@ -40,7 +40,7 @@ TESTS_DIR = os.path.dirname(LIVE_DIR)
 REPO = os.path.dirname(TESTS_DIR)
 sys.path.insert(0, TESTS_DIR)
 
-from simulator import ADMIN, SimulatorControl  # noqa: E402  pylint: disable=wrong-import-position
+from simulator import ADMIN, SimulatorControl, SimulatorControlError  # noqa: E402  pylint: disable=wrong-import-position
 
 FAMILY = "zendesk-oauth-live-"  # the suite's default prefix (run.py DEFAULT_PREFIX)
 REPORT = os.path.join(REPO, "tests", "output", "live", "report.json")
@@ -183,7 +183,10 @@ class Secrets(threading.Thread):
 
     def run(self):
         while not self.stopped.wait(0.3):
-            self.collect()
+            try:
+                self.collect()
+            except (OSError, SimulatorControlError):  # the simulator stopped: values() reads it last
+                return
 
     def collect(self):
         state = self.control.state()

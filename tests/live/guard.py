@@ -36,7 +36,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 DEFAULT_RETRY_AFTER = 10  # seconds to hold after a 429 without a usable Retry-After
 WINDOW = 60.0  # seconds: Zendesk counts requests per minute
+WAIT_SLICE = 1.0  # seconds: a held request checks this often whether the run is stopping
 UPSTREAM_TIMEOUT = 60.0
+# How long a caller of the door must be ready to wait for an answer: the door may hold a request for
+# up to a minute to keep to the budget, then Zendesk has UPSTREAM_TIMEOUT to answer.
+CALLER_TIMEOUT = int(WINDOW + UPSTREAM_TIMEOUT + 30)
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
               "transfer-encoding", "upgrade", "host", "content-length"}
 
@@ -47,6 +51,10 @@ _TOKEN = re.compile(r"^/api/v2/oauth/tokens/(\d+)$")
 
 class CapReached(Exception):
     """The run has sent as many requests as it may."""
+
+
+class Dropped(Exception):
+    """A request held for the budget whose run stopped meanwhile."""
 
 
 def fingerprint(token):
@@ -249,8 +257,12 @@ class Budget:
         self._blocked_until = 0.0
         self._lock = threading.Lock()
 
-    def acquire(self):
-        """Wait until one more request may go, and count it; CapReached when ``limit`` is used up."""
+    def acquire(self, dropped=None):
+        """Wait until one more request may go, and count it; CapReached when ``limit`` is used up.
+
+        The wait goes in slices of at most a second; when ``dropped()`` turns true meanwhile (the run
+        is stopping, its caller is gone) it raises Dropped: a held request must not go out late.
+        """
         while True:
             with self._lock:
                 if self.count >= self.limit:
@@ -264,12 +276,14 @@ class Budget:
                     self.count += 1
                     self.peak = max(self.peak, len(self._recent))
                     return
+                wait = min(max(pace, hold), WAIT_SLICE)
                 if hold >= pace:
-                    self.held += hold
+                    self.held += wait
                 else:
-                    self.paced += pace
-                wait = max(pace, hold)
+                    self.paced += wait
             self._sleep(wait)
+            if dropped is not None and dropped():
+                raise Dropped("the run is stopping")
 
     def rate_limited(self, seconds):
         """Zendesk answered 429: hold every request for ``seconds``."""
@@ -292,18 +306,19 @@ class Traffic:
         self._clock = clock
         self._lock = threading.Lock()
 
-    def note(self, call, status, headers=None, refused=None):
+    def note(self, call, status, refused=None, dropped=False):
+        """One request: forwarded (``status`` is Zendesk's), refused by the policy or the cap, or dropped."""
         with self._lock:
             self.calls.append({"n": len(self.calls) + 1, "t": round(self._clock(), 3), "method": call.method,
-                               "path": call.path, "status": status, "refused": refused})
+                               "path": call.path, "status": status, "refused": refused, "dropped": dropped})
             if refused:
                 self.refusals.append({"call": str(call), "reason": refused})
 
     def created_clients(self):
         """Whether any client create went to Zendesk (a refused one did not)."""
         with self._lock:
-            return any(call["method"] == "POST" and call["path"] == "/api/v2/oauth/clients" and not call["refused"]
-                       for call in self.calls)
+            return any(call["method"] == "POST" and call["path"] == "/api/v2/oauth/clients"
+                       and not call["refused"] and not call["dropped"] for call in self.calls)
 
     def answer(self, call, status, headers, body_text):
         """Record the headers the report needs (``headers``: a case-insensitive mapping)."""
@@ -381,6 +396,7 @@ class GuardProxy:
         self._thread = None
         self._in_flight = 0
         self._idle = threading.Condition()
+        self._generation = 0  # drop() moves it on: requests held since then never go out
 
     @property
     def url(self):
@@ -400,8 +416,16 @@ class GuardProxy:
             self._server.server_close()
             self._server = None
 
+    def drop_held(self):
+        """Answer every request that is still held for the budget with a 503 instead of sending it.
+
+        For when the run stops: its playbook is gone, and a create held until after the clean-up
+        looked would leave a client behind. Requests that arrive later are served as usual.
+        """
+        self._generation += 1
+
     def idle(self, timeout=UPSTREAM_TIMEOUT + 5):
-        """Wait until no request is on its way to Zendesk (after the callers were stopped)."""
+        """Wait until no request is on its way to Zendesk or held (after drop_held and the callers stopped)."""
         with self._idle:
             return self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
@@ -417,16 +441,20 @@ class GuardProxy:
                 self._idle.notify_all()
 
     def _forward(self, method, target, headers, raw_body):
+        generation = self._generation
         call = Call.from_http(method, target, headers, raw_body)
         refused = self.policy.check(call)
         if refused:
             self.traffic.note(call, 403, refused=refused)
             return _own_answer(403, "LiveGuardRefused", "tests/live guard refused %s: %s" % (call, refused))
         try:
-            self.budget.acquire()
+            self.budget.acquire(dropped=lambda: self._generation != generation)
         except CapReached as exc:
             self.traffic.note(call, 503, refused=str(exc))
             return _own_answer(503, "LiveRequestCapReached", "tests/live guard: %s" % exc)
+        except Dropped as exc:
+            self.traffic.note(call, 503, dropped=True)
+            return _own_answer(503, "LiveRunStopping", "tests/live guard: %s" % exc)
         forwarded = [(name, value) for name, value in headers.items() if name.lower() not in HOP_BY_HOP]
         try:
             status, answer_headers, body = self.upstream.send(method, target, forwarded, raw_body)
@@ -471,14 +499,17 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         status, headers, body = self.server.proxy.forward(self.command, self.path, self.headers, raw)
-        # send_response_only: no Date or Server header of ours; the answer carries Zendesk's.
-        self.send_response_only(status)
-        for name, value in headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        try:
+            # send_response_only: no Date or Server header of ours; the answer carries Zendesk's.
+            self.send_response_only(status)
+            for name, value in headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the caller was stopped while its request was out
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _handle  # noqa: N815
 

@@ -46,7 +46,7 @@ for _path in (LIVE_DIR, os.path.join(TESTS_DIR, "system")):
 import playbook_runner  # noqa: E402  (tests/system: how Ansible is started on this machine)
 from account import Account, AccountError, admin_authorization, clean  # noqa: E402
 from checks import Probe, findings  # noqa: E402
-from guard import Budget, GuardProxy, Policy, Upstream  # noqa: E402
+from guard import CALLER_TIMEOUT, Budget, GuardProxy, Policy, Upstream  # noqa: E402
 
 PLAYBOOKS = os.path.join(LIVE_DIR, "playbooks")
 DEFAULT_PREFIX = "zendesk-oauth-live-"
@@ -131,8 +131,9 @@ class Settings:
         return admin_authorization(self.email, self.api_token, self.oauth_token)
 
     def module_environment(self, door):
-        """What the playbooks' modules read: the door as ZENDESK_URL, and the admin credential."""
-        env = {"ZENDESK_URL": door}
+        """What the playbooks' modules read: the door as ZENDESK_URL, a timeout that outlasts the door's
+        holds (ZENDESK_TIMEOUT), and the admin credential."""
+        env = {"ZENDESK_URL": door, "ZENDESK_TIMEOUT": str(CALLER_TIMEOUT)}
         if self.oauth_token:
             env["ZENDESK_OAUTH_TOKEN"] = self.oauth_token
         else:
@@ -328,7 +329,8 @@ class Run:
 
     def _playbook(self, step):
         """Run one playbook as its own process group; the JSON callback's document says what happened."""
-        extra_vars = {"live_prefix": self.prefix, "live_url": self.proxy.url, "live_dir": self.workdir}
+        extra_vars = {"live_prefix": self.prefix, "live_url": self.proxy.url, "live_dir": self.workdir,
+                      "live_timeout": CALLER_TIMEOUT}
         home = os.path.join(self.workdir, "ansible")
         os.makedirs(home, exist_ok=True)
         if not os.path.exists(os.path.join(self.workdir, "vault.pass")):
@@ -381,6 +383,7 @@ class Run:
     def _finish(self):
         try:
             self._stop_child()
+            self.proxy.drop_held()
             self.budget.limit = self.settings.max_requests
             settled = self.proxy.idle()
             if settled and not self.proxy.traffic.created_clients():
