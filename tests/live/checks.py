@@ -408,6 +408,7 @@ class Probe:
 
 def findings(found, traffic):
     """The report's entries: one per check, in CHECKS order, plus the simulator config they suggest."""
+    found = dict(found)
     _traffic_findings(found, traffic)
     entries, config = [], {}
     for check in CHECKS:

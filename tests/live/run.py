@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import subprocess
@@ -295,15 +296,15 @@ class Run:
         for step in STEPS:
             if self.budget.count >= self.budget.limit:
                 self.results.append({"step": step.name, "outcome": "not run", "why": "request cap reached"})
-                say("  %-7s %-24s (request cap reached)" % ("NOT RUN", step.name))
+                say("  %-7s %-8s (request cap reached)" % ("NOT RUN", step.name))
                 continue
-            before, start = self.budget.count, time.monotonic()
+            before, start, cpu = self.budget.count, time.monotonic(), _children_cpu()
             if step.playbook is None:
                 outcome, detail, notes = self._probes()
             else:
                 outcome, detail, notes = self._playbook(step)
             result = {"step": step.name, "outcome": outcome, "seconds": round(time.monotonic() - start, 1),
-                      "requests": self.budget.count - before}
+                      "cpu_seconds": round(_children_cpu() - cpu, 1), "requests": self.budget.count - before}
             if notes:
                 result["not_run"] = notes
             if detail:
@@ -312,7 +313,8 @@ class Run:
                 result["log"] = _shown(self._log_file(step))
             self.results.append(result)
             label = "ok" if outcome == "ok" else "FAILED"
-            say("  %-7s %-24s %6.1fs %4d requests" % (label, step.name, result["seconds"], result["requests"]))
+            say("  %-7s %-8s %6.1fs (cpu %5.1fs) %4d requests" % (label, step.name, result["seconds"],
+                                                                   result["cpu_seconds"], result["requests"]))
             for note in notes:
                 say("          %s" % note)
             for line in detail or []:
@@ -474,6 +476,12 @@ def _judge(result):
     return "ok", None, notes
 
 
+def _children_cpu():
+    """User + system CPU seconds of the finished child processes (the playbooks and their modules)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _observed(entry):
     observed = entry.get("observed")
     text = json.dumps(observed, sort_keys=True) if not isinstance(observed, str) else observed
@@ -560,7 +568,7 @@ def main(argv):
     try:
         settings = Settings(os.environ)
     except SettingsError as exc:
-        say("test-live: error: %s" % exc)
+        say("test-live%s: error: %s" % ("-clean" if command == "clean" else "", exc))
         return EXIT_SETTINGS
     if settings.missing:
         return not_run(settings, command)
