@@ -313,8 +313,8 @@ class Run:
                 result["log"] = _shown(self._log_file(step))
             self.results.append(result)
             label = "ok" if outcome == "ok" else "FAILED"
-            say("  %-7s %-8s %6.1fs (cpu %5.1fs) %4d requests" % (label, step.name, result["seconds"],
-                                                                   result["cpu_seconds"], result["requests"]))
+            say("  %-7s %-8s %6.1fs (cpu %5.1fs) %4d requests"
+                % (label, step.name, result["seconds"], result["cpu_seconds"], result["requests"]))
             for note in notes:
                 say("          %s" % note)
             for line in detail or []:
