@@ -237,7 +237,7 @@ class Run:
             % (self.prefix, settings.per_minute, settings.max_requests, _shown(settings.report)))
         code = None
         try:
-            code = self._preflight()
+            code = self.preflight()
             if code is None:
                 self._steps()
                 self.outcome = "passed" if all(result["outcome"] == "ok" for result in self.results) else "failed"
@@ -255,7 +255,8 @@ class Run:
             return code
         return 0 if self.outcome == "passed" else EXIT_FAILED
 
-    def _preflight(self):
+    def preflight(self):
+        """Check the credential and the leftovers of earlier runs; an exit code when the run must not go on."""
         me = self.account.call("GET", "/api/v2/users/me")
         user = me.record("user") if me.status == 200 else None
         if not isinstance(user, dict):
