@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from simulator import ADMIN, SimulatorControl, SimulatorControlError  # noqa: E4
 
 FAMILY = "zendesk-oauth-live-"  # the suite's default prefix (run.py DEFAULT_PREFIX)
 REPORT = os.path.join(REPO, "tests", "output", "live", "report.json")
+FULL_RUN_REPORT = os.path.join(REPO, "tests", "output", "live", "ci-full-run.report.json")
 # An account like a real one: Team plan rate limit (the strictest), refresh tokens issued with minted
 # tokens (so the refresh case runs too), Zendesk's documented 30-minute default for grant tokens.
 SIM_CONFIG = {"rate_limit_per_minute": 200, "token_refresh_on_create": True, "grant_default_expires_in": 1800}
@@ -231,6 +233,8 @@ def prove(control, make):  # pylint: disable=too-many-locals,too-many-statements
     log = control.requests()[mark:]
     with open(REPORT, encoding="utf-8") as handle:
         report = json.load(handle)
+    shutil.copyfile(REPORT, FULL_RUN_REPORT)  # the later runs write their own report
+    print("  the full run's report: %s" % os.path.relpath(FULL_RUN_REPORT, REPO), flush=True)
     budget = report["budget"]
     check(code == 0 and "test-live: PASSED" in output, "make test-live passed (exit code %s)" % code)
     check(report["outcome"] == "passed" and all(step["outcome"] == "ok" for step in report["steps"]),
