@@ -35,10 +35,19 @@ help:
 	@echo 'make build          dist/ tarball, checked for stray files'
 	@echo 'make importer | ee  galaxy-importer; execution-environment build context'
 	@echo 'make molecule       role scenarios in extensions/molecule/'
+	@echo 'make test-live      modules and role against the Zendesk account in ZENDESK_URL/_SUBDOMAIN (none: runs nothing)'
+	@echo 'make test-live-clean  remove what interrupted live runs left (clients with the suite prefix)'
 	@echo 'make clean          remove generated files (keeps the venvs); distclean: venvs too'
 
 venv simulator pytest sanity units integration lint changelog-lint docs-lint docs build importer ee molecule test test-matrix \
 	demo bench:
+	@$(TASK) $@
+
+# The live contract suite (tests/live, docs/docsite/rst/guide_contributing_live.rst): against the
+# account in ZENDESK_URL or ZENDESK_SUBDOMAIN with an admin's ZENDESK_* credential; without them it
+# runs nothing, says so and exits 0.
+.PHONY: test-live test-live-clean
+test-live test-live-clean:
 	@$(TASK) $@
 
 clean:

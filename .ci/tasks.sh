@@ -247,6 +247,21 @@ task_molecule() {
   molecule test --all
 }
 
+# --- the live contract suite (tests/live) ----------------------------------------
+
+# Against the account in ZENDESK_URL or ZENDESK_SUBDOMAIN with an admin's ZENDESK_EMAIL +
+# ZENDESK_API_TOKEN or ZENDESK_OAUTH_TOKEN; without them it runs nothing and exits 0. exec: a
+# Ctrl-C or SIGTERM reaches the suite itself, which cleans up before it exits.
+task_test_live() { use_dev_venv && exec python tests/live/run.py run; }
+task_test_live_clean() { use_dev_venv && exec python tests/live/run.py clean; }
+
+# CI's proof of the suite: the tests of its guard, then make test-live and make test-live-clean
+# against the simulator as a separate process (a full run, a run interrupted, one killed, a clean).
+task_live_proof() {
+  use_dev_venv || return
+  python -m pytest -p no:cacheprovider -q tests/live && python tests/live/ci_proof.py
+}
+
 # --- the aggregates -------------------------------------------------------------
 
 task_core_venv() { core_venv "$CORE" "$PY"; }
@@ -256,7 +271,7 @@ task_core_venv() { core_venv "$CORE" "$PY"; }
 # temp dirs; ansible-test to .cache/core-$CORE; build, importer, ee and demo to
 # dist/ and temp dirs, in turn). Keeps going after a failure.
 test_lane_system() { run_tasks pytest; }
-test_lane_rest() { run_tasks sanity units integration lint changelog-lint docs-lint docs build importer ee molecule demo; }
+test_lane_rest() { run_tasks sanity units integration lint changelog-lint docs-lint docs build importer ee molecule demo live-proof; }
 
 # step_task STEP_NAME TASK: one step, the task in a process of its own.
 step_task() { run_step "$1" bash "$REPO/.ci/tasks.sh" "$2"; }
