@@ -282,10 +282,13 @@ class DocumentRun:
     def check_claim(self, kind, where, before, state, result):
         if kind == "result":
             expected = fill(where["equals"], self.context)
+            outcomes = [outcome for name, outcome in result.task_results() if name == where["task"]]
+            if not outcomes:
+                return ["claim result %s of %r: that task did not run" % (where["path"], where["task"])]
             try:
-                actual = lookup(result.result(where["task"]), where["path"])
-            except (AssertionError, KeyError, IndexError) as exc:
-                return ["claim result %s of %r: not found (%s)" % (where["path"], where["task"], exc)]
+                actual = lookup(outcomes[-1], where["path"])
+            except (KeyError, IndexError):
+                actual = None
             return [] if actual == expected else ["claim result %s of %r: %r, not %r"
                                                   % (where["path"], where["task"], actual, expected)]
         if where.startswith("before:"):
@@ -325,11 +328,13 @@ def revoked(state, token):
 
 
 def failure_text(result):
-    """What the failed task said, else the end of the output."""
+    """What the failed task said, else Ansible's error, else the end of the output."""
     for name, outcome in result.task_results():
         if outcome.get("failed") or outcome.get("unreachable"):
             return "task %r: %s" % (name, outcome.get("msg") or outcome.get("censored") or outcome)
-    return (result.stdout[-1500:] + result.stderr[-1500:]).strip()
+    output = result.stdout + "\n" + result.stderr
+    start = output.find("[ERROR]")
+    return output[start:start + 1500].strip() if start >= 0 else output[-1500:].strip()
 
 
 # -- the tests -----------------------------------------------------------------------------------------------
