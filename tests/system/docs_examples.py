@@ -20,13 +20,12 @@ Each example is a ``Snippet``. Its kind says how tests/system/test_docs_examples
   around the ``tasks`` and ``roles`` snippets that follow it in the same document, as the text around it
   says ("the module examples set the connection once"); it is also checked on its own with one
   read-only task of the collection under it;
-- ``skip``: marked in the document, with the reason, as not meant to run (see below);
-- ``same-as``: marked in the document as a copy of a file of the repository; the test compares them.
+- ``skip``: marked in the document, with the reason, as not meant to run (see below).
 
 A block that is none of these must be marked. The marker sits on the lines just before the block,
 where readers do not see it:
 
-- reStructuredText: a comment ``.. docs-test: skip (reason)`` or ``.. docs-test: same-as PATH``;
+- reStructuredText: a comment ``.. docs-test: skip (reason)``;
 - Markdown: ``<!-- docs-test: skip (reason) -->``;
 - module EXAMPLES: a YAML comment ``# docs-test: skip (reason)`` before the task.
 
@@ -47,7 +46,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 YAML_LANGUAGES = ("yaml", "yml", "yaml+jinja")
 PLAY_KEYWORDS = {"module_defaults", "vars", "environment"}
 RAW_EXPRESSION_KEYWORDS = {"when", "failed_when", "changed_when", "until", "that"}
-MARKER = re.compile(r"docs-test:\s*(?P<action>skip|same-as)\s*(?P<argument>.*?)\s*(?:-->)?\s*$")
+MARKER = re.compile(r"docs-test:\s*skip\s*(?P<reason>.*?)\s*(?:-->)?\s*$")
 
 
 class Snippet:
@@ -57,7 +56,7 @@ class Snippet:
         self.document = document
         self.line = line
         self.text = text
-        self.marker = marker  # None, ("skip", reason) or ("same-as", path)
+        self.marker = marker  # None, or ("skip", reason)
         self.index = None  # 1-based position in the document, set by collect()
         self.data = None
         self.error = None
@@ -120,11 +119,9 @@ def _marker_before(lines, index, comment):
 
 
 def _marker(found):
-    argument = found.group("argument")
-    if found.group("action") == "skip":
-        # "skip (reason)": the reason without its parentheses; an empty reason stays empty (a test fails on it)
-        argument = argument[1:-1].strip() if argument.startswith("(") and argument.endswith(")") else argument
-    return (found.group("action"), argument)
+    """("skip", the reason without its parentheses); an empty reason stays empty (a test fails on it)."""
+    reason = found.group("reason")
+    return ("skip", reason[1:-1].strip() if reason.startswith("(") and reason.endswith(")") else reason)
 
 
 def markdown_snippets(document):

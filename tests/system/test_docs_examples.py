@@ -348,11 +348,6 @@ def test_examples_of(document, sim, tmp_path, request):
     run.prepare()
     started = time.monotonic()
     for snippet in SNIPPETS[document]:
-        if snippet.kind == "same-as":
-            with open(os.path.join(docs_examples.REPO, snippet.reason), encoding="utf-8") as handle:
-                if yaml.safe_load(handle) != yaml.safe_load(snippet.text):
-                    run.problems.append("%s: differs from %s, which it quotes" % (snippet.where, snippet.reason))
-            continue
         if snippet.kind not in RUNNABLE:
             continue
         claims = run.claims_of(snippet)
@@ -381,8 +376,6 @@ def test_every_example_is_run_or_skipped_with_a_reason():
             if snippet.kind == "unknown":
                 problems.append("%s: %s; mark it `docs-test: skip (reason)` if it is not meant to run"
                                 % (snippet.where, snippet.error))
-            elif snippet.kind == "same-as" and not os.path.isfile(os.path.join(docs_examples.REPO, snippet.reason)):
-                problems.append("%s: quotes %s, which does not exist" % (snippet.where, snippet.reason))
     assert not problems, "\n".join(problems)
 
 
@@ -404,7 +397,6 @@ def test_the_mapping_names_existing_examples():
 def test_no_example_hard_codes_an_id():
     """A fresh account gives its ids to other things: an example that names one acts on someone else's."""
     found = ["%s: %s" % (snippet.where, ", ".join(sorted(set(HARD_CODED_ID.findall(snippet.text)))))
-             for snippets in SNIPPETS.values() for snippet in snippets
-             if snippet.kind != "same-as" and HARD_CODED_ID.search(snippet.text)]
+             for snippets in SNIPPETS.values() for snippet in snippets if HARD_CODED_ID.search(snippet.text)]
     assert not found, "examples that hard-code Zendesk ids (look them up, or use a registered result):\n" + \
         "\n".join(found)
