@@ -132,24 +132,27 @@ EXAMPLES = r"""
   block:
     - name: Mint the replacement
       zendesk.oauth.zendesk_oauth_token:
-        client_id: 900000000001
-        scopes: [read]
+        client_identifier: acme_integration
+        scopes: [tickets:read, users:read]
         recreate: always
         revoke_replaced: false
         full_token: "{{ held_token }}"
       register: new_token
       no_log: true
 
-    - name: Revoke the old token once the new one is safe
-      zendesk.oauth.zendesk_oauth_token:
-        state: absent
-        full_token: "{{ held_token }}"
+    - name: Store it
+      ansible.builtin.copy:
+        content: "{{ new_token.token.full_token }}"
+        dest: /etc/acme/zendesk_token
+        mode: "0600"
       no_log: true
 
-- name: Revoke a token by id
-  zendesk.oauth.zendesk_oauth_token:
-    state: absent
-    token_id: 910000000001
+    # By the ids the mint returned: held_token may read the file just written, which holds the new token now.
+    - name: Revoke the old token by its id, once the new one is stored
+      zendesk.oauth.zendesk_oauth_token:
+        state: absent
+        token_id: "{{ item }}"
+      loop: "{{ new_token.replaced }}"
 
 - name: Revoke every token of a client that has exactly these scopes (connection from ZENDESK_* variables)
   zendesk.oauth.zendesk_oauth_token:

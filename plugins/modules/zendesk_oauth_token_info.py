@@ -89,7 +89,6 @@ EXAMPLES = r"""
   zendesk.oauth.zendesk_oauth_token_info:
     subdomain: acme
     full_token: "{{ held_token }}"
-    client_id: 900000000001
     scopes: [tickets:read, users:read]
     expiry_margin: 86400
   register: held
@@ -105,17 +104,18 @@ EXAMPLES = r"""
     email: admin@acme.example
     api_token: "{{ vault_zendesk_api_token }}"
     client_identifier: acme_integration
-    scopes: [read]
+    scopes: [tickets:read, users:read]
   register: listed
 
-- name: Show one token by id (connection set for the whole group)
+- name: Show one of them by its id (connection set for the whole group)
   module_defaults:
     group/zendesk.oauth.zendesk:
       subdomain: acme
       oauth_token: "{{ vault_zendesk_admin_oauth_token }}"
   zendesk.oauth.zendesk_oauth_token_info:
-    token_id: 910000000001
+    token_id: "{{ listed.tokens[0].id }}"
   register: one
+  when: listed.tokens | length > 0
 """
 
 RETURN = r"""
