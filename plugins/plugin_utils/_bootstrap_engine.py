@@ -47,8 +47,6 @@ ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path
                          "roles", "oauth_bootstrap", "meta", "argument_specs.yml")
 # The keys of a role option that mean something to ArgumentSpecValidator (the rest is documentation).
 SPEC_KEYS = ("type", "required", "default", "choices", "elements", "no_log", "aliases", "options")
-# A variable set to null takes its default, except where the argument spec gives null a meaning of its own.
-NULL_IS_A_VALUE = ("oauth_bootstrap_client_kind",)
 CONNECTION_VARIABLES = ("subdomain", "url", "email", "api_token", "oauth_token", "validate_certs", "ca_path", "timeout")
 GRANT_PATH = "/oauth/tokens"
 
@@ -67,7 +65,7 @@ def typed_options(values):
     values: the role's variables that are set. Types are read as modules read them: "false", "no",
     "0" and "off" are false. Raises BootstrapError naming the variable.
     """
-    given = dict((name, value) for name, value in values.items() if value is not None or name in NULL_IS_A_VALUE)
+    given = dict((name, value) for name, value in values.items() if value is not None)  # null: the default
     validated = ArgumentSpecValidator(role_argument_spec()).validate(given)
     try:
         validated.errors[0]

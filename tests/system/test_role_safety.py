@@ -16,6 +16,7 @@ processes against the simulator; outcomes are read from the simulator and the va
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -158,11 +159,22 @@ def test_a_store_of_another_client_is_refused_and_its_token_left_alone(ws, sim):
 
 
 def test_client_credentials_with_the_kind_unset_makes_a_confidential_client(ws, sim):
-    result = ws.converge(oauth_bootstrap_token_source="client_credentials", oauth_bootstrap_client_kind=None)
+    result = ws.converge(oauth_bootstrap_token_source="client_credentials")
 
     succeeded(result)
     assert the_client(sim)["kind"] == "confidential"  # the simulator's own default kind is public
     assert the_live_token(sim)["source"] == "client_credentials"
+
+
+def test_client_credentials_with_a_null_kind_fails_naming_it_before_any_request(ws, sim):
+    from playbook_runner import run_playbook  # pylint: disable=import-outside-toplevel
+    null_kind = json.dumps({"oauth_bootstrap_token_source": "client_credentials", "oauth_bootstrap_client_kind": None})
+
+    result = run_playbook(ws.playbook(), ws.root, extra_args=["-e", null_kind])
+
+    assert result.rc != 0
+    assert "oauth_bootstrap_client_kind must be one of: public, confidential" in result.output
+    assert api_requests(sim) == []
 
 
 def test_a_no_op_prints_a_few_task_lines_and_ends_with_the_summary(ws, sim):
