@@ -57,10 +57,11 @@ EXAMPLES = r"""
     name: zendesk.oauth.oauth_bootstrap
   vars:
     oauth_bootstrap_client_identifier: acme_integration
-    oauth_bootstrap_url: "{{ zendesk_url }}"
-    oauth_bootstrap_email: "{{ zendesk_admin_email }}"
-    oauth_bootstrap_api_token: "{{ zendesk_admin_api_token }}"
-    oauth_bootstrap_store: fact
+    oauth_bootstrap_subdomain: acme
+    oauth_bootstrap_email: admin@acme.example
+    oauth_bootstrap_api_token: "{{ vault_zendesk_api_token }}"
+    oauth_bootstrap_vault_file: "{{ playbook_dir }}/zendesk_oauth.vault.yml"
+    oauth_bootstrap_vault_password_file: ~/.ansible/zendesk_oauth.pass
 """
 
 RETURN = r"""

@@ -151,11 +151,7 @@ EXAMPLES = r"""
     scopes: [tickets:read, users:read]
   vars:
     held: "{{ held_file.content | b64decode | from_json if held_file.content is defined else {} }}"
-  when: >-
-    held.access_token is not defined
-    or (held.expires_at is not none
-        and ((held.expires_at | ansible.builtin.to_datetime('%Y-%m-%dT%H:%M:%SZ'))
-             - now(utc=true)).total_seconds() < 600)
+  when: held.access_token is not defined or held is zendesk.oauth.token_expiring(within=600)
   register: fresh
   no_log: true
 
@@ -177,10 +173,7 @@ EXAMPLES = r"""
     client_secret: "{{ vault_zendesk_client_secret }}"
     refresh_token: "{{ held_pair.refresh_token }}"
     expires_in: 7200
-  when: >-
-    held_pair.expires_at is not none
-    and ((held_pair.expires_at | ansible.builtin.to_datetime('%Y-%m-%dT%H:%M:%SZ'))
-         - now(utc=true)).total_seconds() < 600
+  when: held_pair is zendesk.oauth.token_expiring(within=600)
   register: refreshed
   no_log: true
 
