@@ -138,13 +138,6 @@ class Steps(object):
         for client in self.clients.values():
             client.before_write = before_write
 
-    def admin_client(self):
-        """The HTTP client with the admin credential (the one the client step used)."""
-        for client in self.clients.values():
-            if client.session.headers.get("Authorization"):
-                return client
-        return None
-
 
 class Bootstrap(object):
     """One run of the role: Bootstrap(options, steps, store, base_url, client_kwargs, check_mode).run() -> result dict."""
@@ -346,7 +339,7 @@ class Bootstrap(object):
     def refresh(self, refresh_token, client_id):
         """The refreshed token, or None when Zendesk refuses the refresh (the role then gets a new token)."""
         if self.check_mode:
-            return self.predicted(client_id, refresh_token=True)
+            return self.predicted(client_id)
         self._next_journal = {"operation": plan.REFRESH}
         try:
             answer = self.steps.call("Refresh the held token", "zendesk_oauth_grant",
@@ -397,7 +390,8 @@ class Bootstrap(object):
                                       % (self.identifier, info.get("problem") or "tokens/current refused it"))
         return plan.token_from_grant(answer, (info.get("token") or {}).get("id"), client_id, self.scopes)
 
-    def predicted(self, client_id, refresh_token=False):
+    def predicted(self, client_id):
+        """What check mode says of a token it would get: its client and scopes, no id, no value."""
         token = plan.empty_token(self.scopes)
         token["client_id"] = client_id
         return token
@@ -405,6 +399,12 @@ class Bootstrap(object):
     # -- the result --------------------------------------------------------------------------------
     def result(self, token, path, store_changed):
         client_fact = dict(self.client, secret=self.secret)
+        if (self.secret is None and self.store.kind != "fact" and self.client.get("id") is not None
+                and self.client.get("kind") == "confidential"):
+            # Never a null secret without a word: a confidential client's refresh and grant need it.
+            self.notes.append("The store holds no secret for client %s: Zendesk shows it only when the client is "
+                              "created or its secret regenerated. Set oauth_bootstrap_client_regenerate_secret=true "
+                              "for one run, or give it in oauth_bootstrap_client_secret." % self.identifier)
         changed = self.steps.changed or store_changed or bool(self.notes and self.written)
         result = {
             "changed": changed,
