@@ -297,7 +297,9 @@ matrix_lane() {
     index=$((index + 1))
     [ $((index % ${JOBS:-1})) = "$lane" ] || continue
     (
-      export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller
+      # One execution path of the API modules per line, alternating (make test runs both on its line).
+      INTEGRATION_PATHS=$([ $((index % 2)) = 1 ] && echo module || echo controller)
+      export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller INTEGRATION_PATHS
       step_task "venv-$CORE" core-venv || exit
       for task in sanity units integration; do step_task "$task-$CORE" "$task"; done
     )
