@@ -318,8 +318,8 @@ class ZendeskClient(object):
             raise ZendeskError(
                 "refused to follow the %s %s: it leads away from %s, and requests carry credentials"
                 % (what, self.scrub(link.strip()), self.base_url),
-                hint="Check url/subdomain: give the address that serves the API itself (https://<subdomain>.zendesk.com)"
-                     "; a proxy in front of it must rewrite the links it passes on")
+                hint="Check url/subdomain: give the address that serves the API itself "
+                     "(https://<subdomain>.zendesk.com); a proxy in front of it must rewrite the links it passes on")
         return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
     @staticmethod
@@ -553,7 +553,8 @@ class ZendeskClient(object):
                     "pagination stopped after %d %s pages (%d records at most): Zendesk still answered that there "
                     "is more" % (pages, style, pages * page_size), method="GET", path=path,
                     hint="This collection reads at most %d cursor pages (%d offset pages, Zendesk's own cap) of one "
-                         "list. Check url: a list that never ends is not Zendesk's" % (MAX_CURSOR_PAGES, MAX_OFFSET_PAGES))
+                         "list. Check url: a list that never ends is not Zendesk's"
+                         % (MAX_CURSOR_PAGES, MAX_OFFSET_PAGES))
             seen.add(marker)
 
 def _never_connected(exc):

@@ -185,14 +185,15 @@ class Mint(object):
                           revoke))
             return out
         if self.suspects:
-            out.append("A token creation answer was lost and tokens %s of %s may be what it made, but this run cannot "
-                       "prove it (another run could have made them at the same time), so none of them was revoked: "
-                       "%s." % (", ".join(str(token_id) for token_id in self.suspects), where, revoke))
+            out.append("A token creation answer was lost (POST %s) and tokens %s of %s may be what it made, but this "
+                       "run cannot prove it (another run could have made them at the same time), so none of them was "
+                       "revoked: %s." % (TOKENS_PATH, ", ".join(str(token_id) for token_id in self.suspects), where,
+                                         revoke))
         if self.unresolved:
-            out.append("%d token creation answer(s) were lost and no token they made was found; if Zendesk still "
-                       "makes one after this run looked, nobody holds it. Tokens of %s created since %s other than id "
-                       "%s are such tokens: list them with zendesk.oauth.zendesk_oauth_token_info and %s."
-                       % (self.unresolved, where, self.since or "this run", self.token.get("id"), revoke))
+            out.append("%d token creation answer(s) were lost (POST %s) and no token they made was found; if Zendesk "
+                       "still makes one after this run looked, nobody holds it. Tokens of %s created since %s other "
+                       "than id %s are such tokens: list them with zendesk.oauth.zendesk_oauth_token_info and %s."
+                       % (self.unresolved, TOKENS_PATH, where, self.since or "this run", self.token.get("id"), revoke))
         return out
 
 
@@ -354,7 +355,8 @@ class OAuthAPI(object):
         while True:
             attempt += 1
             try:
-                token = self.client.post(TOKENS_PATH, json={"token": {"client_id": client_id, "scopes": scopes}})["token"]
+                body = {"token": {"client_id": client_id, "scopes": scopes}}
+                token = self.client.post(TOKENS_PATH, json=body)["token"]
             except ZendeskAmbiguousError as exc:
                 lost += 1
                 try:
@@ -367,9 +369,10 @@ class OAuthAPI(object):
                         "token creation for client %s with scopes %s may have succeeded but its answer was lost, and "
                         "looking for the token it made failed (%s)" % (client_id, " ".join(scopes), failure.render()),
                         status=failure.status, method="POST", path=TOKENS_PATH,
-                        hint="A token nobody holds may be left: once Zendesk answers again, list the tokens of client %s "
-                             "created since %s (zendesk.oauth.zendesk_oauth_token_info) and revoke those nobody holds "
-                             "(state: absent, token_id: ID), then run again" % (client_id, iso_time(floor) or "now"))
+                        hint="A token nobody holds may be left: once Zendesk answers again, list the tokens of client "
+                             "%s created since %s (zendesk.oauth.zendesk_oauth_token_info) and revoke those nobody "
+                             "holds (state: absent, token_id: ID), then run again"
+                             % (client_id, iso_time(floor) or "now"))
                 self._settle_orphans(proven, unproven, lost, revoked, suspects, skip)
                 continue
             if not lost:

@@ -65,10 +65,14 @@ def reached(server):
     ("https://acme.zendesk.com", ".evil.com/api/v2/oauth/clients?page=2",
      "https://acme.zendesk.com/.evil.com/api/v2/oauth/clients?page=2"),
     # "1/..." appended to a base with a port named another port (8080 -> 80801).
-    ("http://127.0.0.1:8080", "1/api/v2/oauth/clients.json?page=2", "http://127.0.0.1:8080/1/api/v2/oauth/clients.json?page=2"),
-    ("https://acme.zendesk.com", "/api/v2/oauth/clients?page=2", "https://acme.zendesk.com/api/v2/oauth/clients?page=2"),
-    ("https://acme.zendesk.com", "https://ACME.zendesk.com:443/api/v2/x?y=1", "https://ACME.zendesk.com:443/api/v2/x?y=1"),
-    ("https://proxy.example/zd", "api/v2/oauth/clients?page=2", "https://proxy.example/zd/api/v2/oauth/clients?page=2"),
+    ("http://127.0.0.1:8080", "1/api/v2/oauth/clients.json?page=2",
+     "http://127.0.0.1:8080/1/api/v2/oauth/clients.json?page=2"),
+    ("https://acme.zendesk.com", "/api/v2/oauth/clients?page=2",
+     "https://acme.zendesk.com/api/v2/oauth/clients?page=2"),
+    ("https://acme.zendesk.com", "https://ACME.zendesk.com:443/api/v2/x?y=1",
+     "https://ACME.zendesk.com:443/api/v2/x?y=1"),
+    ("https://proxy.example/zd", "api/v2/oauth/clients?page=2",
+     "https://proxy.example/zd/api/v2/oauth/clients?page=2"),
 ])
 def test_a_link_is_resolved_against_the_base_url_and_stays_on_its_host(base, link, expected):
     client = ZendeskClient(base, oauth_token="an-admin-oauth-token")
@@ -222,10 +226,9 @@ def test_an_echoed_bearer_token_and_grant_body_are_scrubbed(sim):
 def test_the_scrubber_masks_every_form_a_secret_comes_back_in(shown):
     secret = 'p@ss/w0rd+"ü"'
     client = ZendeskClient("https://acme.zendesk.com", email="admin@acme.example", api_token=secret)
-    text = "before " + shown.format(secret=secret, url=quote(secret, safe=""), json='p@ss/w0rd+\\"\\u00fc\\"',
-                                    b64=base64.b64encode(secret.encode()).decode(),
-                                    basic=base64.b64encode(("admin@acme.example/token:" + secret).encode()).decode()) + \
-        " after"
+    basic = base64.b64encode(("admin@acme.example/token:" + secret).encode()).decode()
+    text = "before %s after" % shown.format(secret=secret, url=quote(secret, safe=""), json='p@ss/w0rd+\\"\\u00fc\\"',
+                                            b64=base64.b64encode(secret.encode()).decode(), basic=basic)
     cleaned = client.scrub(text)
     assert cleaned.startswith("before ") and cleaned.endswith(" after") and "********" in cleaned
     assert_clean(cleaned, secret)
