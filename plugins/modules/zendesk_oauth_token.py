@@ -103,8 +103,8 @@ notes:
     it was never used, its id was not among the tokens known before the creation, and it was created after a time
     read from Zendesk's clock before the creation (or in that same second, when the task had listed every token of
     the client at that time). Also, there are no more such tokens than lost answers. The time comes from the
-    C(Date) header of an answer: the latest one before the creation, or the failed answer's or the look's, carried
-    back with the local clock. No request is sent for it.
+    C(Date) header of an answer (the latest one before the creation, or the failed answer's or the look's, carried
+    back with the local clock). No request is sent for it.
   - A token that this cannot prove is left alive. It is named in RV(orphans_suspected) and in a warning, with the
     command to revoke it. This happens when another task could have made it at the same time, or when it was made in
     the same second as the time above without a listing. Only another run that mints for the same client, scopes
