@@ -356,8 +356,7 @@ def test_an_error_that_echoes_the_request_leaks_no_credential(sim, tmp_path):
     result = run_playbook([p for p in plays], str(tmp_path), verbosity=4, stdout_callback=None, env=env)
 
     assert result.rc != 0, "the role was to fail as an agent"
-    assert "Authorization: Basic ********" in result.output, "the echoing server was not reached as planned"
-    assert "Bearer ********" in result.output and "client_secret" in result.output
+    assert result.output.count("[request ") >= 4, "the echoing server was not reached as planned"
     secrets = {
         "admin API token": ADMIN_API_TOKEN, "agent API token": AGENT["api_token"],
         "admin Basic credential": "%s/token:%s" % (ADMIN_EMAIL, ADMIN_API_TOKEN),
@@ -367,3 +366,4 @@ def test_an_error_that_echoes_the_request_leaks_no_credential(sim, tmp_path):
     found = [(label, form) for label, secret in secrets.items() for form, text in secret_forms(secret).items()
              if text in result.output]
     assert found == [], "secrets in the output (label, form): %s" % found
+    assert "Authorization: Basic ********" in result.output and "Bearer ********" in result.output
