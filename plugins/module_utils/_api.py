@@ -557,6 +557,7 @@ class ZendeskClient(object):
                          % (MAX_CURSOR_PAGES, MAX_OFFSET_PAGES))
             seen.add(marker)
 
+
 def _never_connected(exc):
     """True when a ConnectionError happened before any byte of the request was sent."""
     seen = set()

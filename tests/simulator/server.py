@@ -175,8 +175,8 @@ def _echo_request(response, request):
     Hostile config ``echo_request``: some servers and proxies do this; the client must never show it.
     """
     headers = "; ".join("%s: %s" % (name, value) for name, value in request.headers.items())
-    echo = "[request %s %s; headers: %s; body: %s]" % (request.method, request.path, headers,
-                                                      request.body.decode("utf-8", "replace"))
+    body = request.body.decode("utf-8", "replace")
+    echo = "[request %s %s; headers: %s; body: %s]" % (request.method, request.path, headers, body)
     if response.text is not None or not isinstance(response.body, dict):
         text = response.text if response.text is not None else json.dumps(response.body)
         return Response(response.status, None, response.headers, text="%s %s" % (text, echo))

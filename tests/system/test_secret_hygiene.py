@@ -353,7 +353,7 @@ def test_an_error_that_echoes_the_request_leaks_no_credential(sim, tmp_path):
              play([], name="the role against an echoing server", roles=[role])]
     env = {"HYGIENE_API_TOKEN": ADMIN_API_TOKEN, "HYGIENE_USERS_TOKEN": users_only_token,
            "HYGIENE_CLIENT_SECRET": client_secret, "HYGIENE_AGENT_TOKEN": AGENT["api_token"]}
-    result = run_playbook([p for p in plays], str(tmp_path), verbosity=4, stdout_callback=None, env=env)
+    result = run_playbook(plays, str(tmp_path), verbosity=4, stdout_callback=None, env=env)
 
     assert result.rc != 0, "the role was to fail as an agent"
     assert result.output.count("[request ") >= 4, "the echoing server was not reached as planned"
