@@ -28,8 +28,9 @@ options:
     description:
       - Base URL of the Zendesk API, for a proxy, a test server or a host name other than C(<subdomain>.zendesk.com),
         for example C(https://acme.zendesk.com) or C(http://127.0.0.1:8080).
-      - Must be an absolute C(http) or C(https) URL with no query string. Plain C(http) to a host other than
-        the local machine draws a warning.
+      - Must be an absolute C(http) or C(https) URL with no query string, and a port (if any) from 1 to 65535.
+        Plain C(http) is refused unless the host is this machine (C(localhost), C(127.0.0.0/8), C(::1)) or
+        O(allow_unencrypted_http=true).
       - If neither O(subdomain) nor O(url) is set in the task, the E(ZENDESK_URL) environment variable is used.
     type: str
   email:
@@ -59,8 +60,19 @@ options:
   ca_path:
     description:
       - Path of a PEM file of CA certificates to verify the server with, instead of the system's bundle.
+      - The file must exist, be readable and hold at least one certificate; otherwise the task fails before any
+        request.
       - If not set, E(ZENDESK_CA_PATH) is used.
     type: path
+  allow_unencrypted_http:
+    description:
+      - Allow a plain C(http) O(url) to a host that is not this machine. Without it such a URL is refused before any
+        request.
+      - B(Insecure.) The admin's credential, client secrets and tokens then cross the network unencrypted, readable
+        and usable by anyone on the way. Use it only for a test server on a network you trust.
+      - If not set in the task, E(ZENDESK_ALLOW_UNENCRYPTED_HTTP) is used, but only for a URL that comes from
+        E(ZENDESK_URL) too; otherwise V(false).
+    type: bool
   timeout:
     description:
       - Seconds to wait for Zendesk to connect and to answer each request, greater than 0 and at most 600.
@@ -88,4 +100,34 @@ notes:
     (C(hosts: localhost) or C(delegate_to: localhost)).'
   - All modules of this collection belong to the action group C(zendesk.oauth.zendesk), so the connection options
     can be set once with C(module_defaults) and C(group/zendesk.oauth.zendesk).
+  - Credentials go to the configured O(url) or O(subdomain) only. A link in an answer (a next page) is resolved
+    against it and refused when it leads to another scheme, host or port. A redirect is followed only by a read
+    (GET), only on the same scheme, host and port, and at most 3 in a row. A write, and the grant endpoint, follow
+    none.
+  - Text taken from Zendesk's answers (error messages) is cleaned of every credential and secret the task sends,
+    raw, URL-encoded, JSON-escaped or base64-encoded, before it reaches a message.
+  - Lists are read 100 records a page. A list stops with an error when the same page comes back twice, or when it
+    passes 1000 cursor pages (100,000 records; ten times the largest account measured) or 100 offset pages (Zendesk's
+    own cap of offset pagination, 10,000 records).
+"""
+
+    # The scope check of the modules that take scopes (zendesk.oauth.zendesk.scopes).
+    SCOPES = r"""
+options:
+  unknown_scopes:
+    description:
+      - What to do with a scope whose resource Zendesk does not document, such as C(tickts:read).
+      - Zendesk mints a token with any scope, and refuses every call that the token makes with a scope that it does
+        not know (403). So such a scope is most likely a typing error.
+      - V(fail) stops the task before any request, with a message naming the resources Zendesk documents.
+      - V(warn) sends the scope as given, with a warning. Use it for a resource that Zendesk added after this
+        collection's list was made.
+      - The list is Zendesk's, from the Scopes section of the OAuth Tokens API reference
+        (U(https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/#scopes)), plus C(zis). It
+        includes C(tickets), C(users), C(organizations), C(hc), C(apps), C(triggers), C(automations), C(targets),
+        C(webhooks), C(macros), C(requests), C(satisfaction_ratings), C(dynamic_content), C(any_channel),
+        C(web_widget), C(auditlogs), C(security) and C(unrestricted).
+    type: str
+    choices: [fail, warn]
+    default: fail
 """

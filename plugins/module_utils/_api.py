@@ -10,16 +10,26 @@ Pure Python: no Ansible imports, so it can be used and tested on its own. It own
 URL, the Authorization header, one requests.Session per run, timeouts, TLS verification,
 bounded retries (honouring Retry-After), pagination and the translation of every failure
 into ZendeskError.
+
+Three promises hold for every request, in this one place:
+- credentials go only to the base URL: a link Zendesk returns (next page, redirect) is resolved
+  against it and refused when it leaves its scheme, host and port; no redirect is followed off
+  it, and a POST follows none;
+- no secret reaches a message: text taken from an answer is scrubbed of every secret this client
+  knows (raw, URL-encoded, JSON-escaped and base64 forms) before it becomes a ZendeskError;
+- a list ends: pagination stops with an error on a repeated cursor, and past MAX_CURSOR_PAGES
+  (or MAX_OFFSET_PAGES) pages.
 """
 
 from __future__ import annotations
 
 import base64
+import json as jsonlib
 import random
 import time
 from email.utils import parsedate_to_datetime
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urljoin, urlsplit, urlunsplit
 
 try:
     import requests
@@ -41,6 +51,23 @@ NO_ANSWER = "no answer within"
 DEFAULT_RETRY_AFTER = 10  # seconds, when a 429 carries no Retry-After (Zendesk's Ruby client does the same)
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
+
+# Pagination bounds. Zendesk serves offset pages only up to record 10,000 (100 pages of 100, then
+# 400). Cursor pages have no such cap: the largest account measured (10,000 clients) is 101 pages,
+# so 1,000 pages (100,000 records) is ten times that, and a server that keeps answering has_more
+# is stopped after at most 1,000 requests instead of running until the task is killed.
+MAX_OFFSET_PAGES = 100
+MAX_CURSOR_PAGES = 1000
+
+# Redirects: only a GET follows one, only on the base URL, and at most this many in a row.
+MAX_REDIRECTS = 3
+REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
+
+# What a secret becomes in a message; secrets shorter than this are not scrubbed (they would
+# blank out ordinary words), and no real Zendesk credential is that short.
+MASK = "********"
+MIN_SECRET_LENGTH = 6
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class ZendeskError(Exception):
@@ -71,6 +98,13 @@ class ZendeskError(Exception):
         if self.hint:
             text = "%s. %s" % (text.rstrip("."), self.hint)
         return text
+
+    def scrub(self, clean):
+        """Pass every text this error carries through clean (a Scrubber); returns self."""
+        for name in ("message", "error", "description", "details", "path", "hint"):
+            setattr(self, name, clean(getattr(self, name)))
+        self.args = (self.message,)
+        return self
 
     def as_dict(self):
         return {
@@ -174,6 +208,50 @@ def parse_retry_after(value, now=None):
     return max(0.0, seconds)
 
 
+class Scrubber(object):
+    """Masks every known secret in text taken from an answer, in each form it may come back in.
+
+    A server (or a proxy in front of it) may echo the request in an error body: the Authorization
+    header (base64 of email/token:api_token, or the Bearer token), a JSON body (client_secret,
+    refresh_token), or a form or URL that carries them URL-encoded. Call it on a str, or on a parsed
+    JSON body (dicts and lists are cleaned recursively, keys too).
+    """
+
+    def __init__(self):
+        self._forms = []
+
+    def add(self, *secrets):
+        """Know more secrets (None and short values are skipped)."""
+        forms = set(self._forms)
+        for secret in secrets:
+            if not isinstance(secret, str) or len(secret) < MIN_SECRET_LENGTH:
+                continue
+            raw = secret.encode("utf-8")
+            forms.update((secret, quote(secret, safe=""), quote_plus(secret), jsonlib.dumps(secret)[1:-1],
+                          base64.b64encode(raw).decode("ascii"), base64.urlsafe_b64encode(raw).decode("ascii"),
+                          base64.b64encode(raw).decode("ascii").rstrip("=")))
+        # The longest first: one form may contain another (a secret inside the Basic credential).
+        self._forms = sorted((form for form in forms if len(form) >= MIN_SECRET_LENGTH), key=len, reverse=True)
+
+    def __call__(self, value):
+        if isinstance(value, str):
+            for form in self._forms:
+                if form in value:
+                    value = value.replace(form, MASK)
+            return value
+        if isinstance(value, dict):
+            return dict((self(key), self(item)) for key, item in value.items())
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        return value
+
+
+def _origin(parts):
+    """(scheme, host, port) of a urlsplit result, the port filled in from the scheme; ValueError for a bad port."""
+    scheme = (parts.scheme or "").lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme)
+
+
 class ZendeskClient(object):
     """One Zendesk account, one authenticated requests.Session."""
 
@@ -193,6 +271,8 @@ class ZendeskClient(object):
         self.waited = 0.0          # seconds slept on retries in this run
         self.request_count = 0     # HTTP requests sent in this run
         self.last_server_time = None  # epoch seconds from the latest Date header seen
+        self.last_server_time_at = None  # time.monotonic() when that answer arrived
+        self.scrub = Scrubber()
         # True when the latest request() was sent again after an attempt whose answer was lost: a
         # DELETE that then finds nothing (404) most likely took effect the first time.
         self.resent_after_loss = False
@@ -210,26 +290,42 @@ class ZendeskClient(object):
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
         if oauth_token:
             self.session.headers["Authorization"] = "Bearer " + oauth_token
+            self.scrub.add(oauth_token)
         elif email and api_token:
-            raw = ("%s/token:%s" % (email, api_token)).encode("utf-8")
-            self.session.headers["Authorization"] = "Basic " + base64.b64encode(raw).decode("ascii")
+            credential = "%s/token:%s" % (email, api_token)
+            self.session.headers["Authorization"] = "Basic " + base64.b64encode(credential.encode("utf-8")).decode(
+                "ascii")
+            self.scrub.add(api_token, credential)
 
     # -- URLs ---------------------------------------------------------------------------------
     def _url_for(self, path):
-        """Absolute URL for a path, or for a 'next page' link that Zendesk returned.
+        """Absolute URL for one of our API paths ("/api/v2/..."), or for a link Zendesk returned."""
+        if path.startswith("/") and not path.startswith("//"):
+            return self.base_url + path
+        return self.resolve_link(path)
 
-        A link is only ever followed on our own base URL: its path and query are kept and the
-        host is ours, so credentials never travel to a host the user did not configure (and
-        pagination works through a proxy given as url).
+    def resolve_link(self, link, what="link"):
+        """The absolute URL of a link from an answer (a next page, a redirect), on the base URL only.
+
+        The link is resolved against the base URL, as a browser would (urljoin); one that leaves the
+        base's scheme, host and port, or carries a user name, raises ZendeskError: every request
+        carries a credential, and it goes nowhere but the configured account.
         """
-        if path.startswith("http://") or path.startswith("https://"):
-            link = urlsplit(path)
-            base_path = self._origin.path.rstrip("/")
-            link_path = link.path
-            if base_path and link_path.startswith(base_path + "/"):
-                link_path = link_path[len(base_path):]
-            return urlunsplit((self._origin.scheme, self._origin.netloc, base_path + link_path, link.query, ""))
-        return self.base_url + path
+        if not isinstance(link, str) or not link.strip():
+            raise ZendeskError("Zendesk answered an empty or malformed %s: %r" % (what, self.scrub(link)))
+        url = urljoin(self.base_url + "/", link.strip())
+        parts = urlsplit(url)
+        try:
+            same = _origin(parts) == _origin(self._origin) and not (parts.username or parts.password)
+        except ValueError:  # a port that is not a number, or out of range
+            same = False
+        if not same:
+            raise ZendeskError(
+                "refused to follow the %s %s: it leads away from %s, and requests carry credentials"
+                % (what, self.scrub(link.strip()), self.base_url),
+                hint="Check url/subdomain: give the address that serves the API itself "
+                     "(https://<subdomain>.zendesk.com); a proxy in front of it must rewrite the links it passes on")
+        return urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, ""))
 
     @staticmethod
     def _display_path(url):
@@ -238,14 +334,25 @@ class ZendeskClient(object):
 
     # -- one request with retries -------------------------------------------------------------
     def request(self, method, path, params=None, json=None, bearer=None, ok_statuses=(200, 201, 204),
-                authenticate=True):
+                authenticate=True, secrets=()):
         """Send one API call; returns (status, parsed JSON body or None).
 
         Retries 429 (waiting Retry-After) for every method, and 5xx / connection failures only
         for methods a retry cannot duplicate. A POST that may have landed raises
-        ZendeskAmbiguousError instead. authenticate=False sends no Authorization header at all
-        (an endpoint where the caller authenticates itself in the body).
+        ZendeskAmbiguousError instead. A redirect is followed only by a GET, on the base URL.
+        authenticate=False sends no Authorization header at all (an endpoint where the caller
+        authenticates itself in the body). secrets: values the body carries (a client secret, a
+        refresh token); they, bearer and the client's own credentials are scrubbed from every
+        ZendeskError raised here, and from every later one of this client.
         """
+        self.scrub.add(bearer, *secrets)
+        try:
+            return self._request(method, path, params, json, bearer, ok_statuses, authenticate)
+        except ZendeskError as exc:
+            raise exc.scrub(self.scrub)
+
+    def _request(self, method, path, params, json, bearer, ok_statuses, authenticate):
+        """request() minus the scrubbing of its errors."""
         method = method.upper()
         url = self._url_for(path)
         display = self._display_path(url)
@@ -256,7 +363,7 @@ class ZendeskClient(object):
             headers["Authorization"] = "Bearer " + bearer
         if not authenticate:
             headers["Authorization"] = None  # requests drops a header set to None, the session's too
-        attempt = 0
+        attempt = redirects = 0
         self.resent_after_loss = False
         if self.before_write is not None and (method == "POST" or display.endswith("/generate_secret")):
             self.before_write(method, display, json)
@@ -273,10 +380,14 @@ class ZendeskClient(object):
                 self.resent_after_loss = self.resent_after_loss or bool(sent)
                 continue
             status = response.status_code
+            if status in REDIRECT_STATUSES:
+                url = self._redirect_target(response, method, display, redirects)
+                display, params, redirects, attempt = self._display_path(url), None, redirects + 1, attempt - 1
+                continue
             body = _parse_body(response)
             if status in ok_statuses:
                 return status, body
-            error = error_from_response(status, body, method, display)
+            error = error_from_response(status, self.scrub(body), method, display)
             if status not in RETRY_STATUSES:
                 raise error
             if status != 429 and method not in IDEMPOTENT_METHODS:
@@ -289,17 +400,43 @@ class ZendeskClient(object):
             label = "%s %s" % (status, "rate limited" if status == 429 else "server error")
             self.before_retry(attempt, wait, label, lambda err=error: err)
 
+    def _redirect_target(self, response, method, display, redirects):
+        """Where a redirect answer leads, when it may be followed; else ZendeskError saying why not.
+
+        Only a GET follows one, on the base URL only, MAX_REDIRECTS in a row at most: a POST would
+        carry its body (a client secret, a refresh token) and be sent again, and any request carries
+        the account's credential.
+        """
+        status, location = response.status_code, response.headers.get("Location")
+        where = self.scrub(location) if location else "no Location"
+        hint = ("Check url/subdomain: give the address that serves the API itself (https://<subdomain>.zendesk.com), "
+                "so that no redirect is needed")
+        if method != "GET":
+            raise ZendeskError("%s redirect to %s was not followed: a %s never follows a redirect (it carries a "
+                               "credential or secret, and would be sent again)" % (status, where, method),
+                               status=status, method=method, path=display, hint=hint)
+        if not location or redirects >= MAX_REDIRECTS:
+            raise ZendeskError("%s redirect to %s was not followed (%d redirects in a row at most)"
+                               % (status, where, MAX_REDIRECTS), status=status, method=method, path=display, hint=hint)
+        try:
+            return self.resolve_link(location, what="redirect")
+        except ZendeskError as exc:
+            exc.status, exc.method, exc.path = status, method, display
+            raise
+
     def _send(self, method, url, display, params, json, headers):
         """One HTTP exchange: (response, None, None), or (None, reason, whether the request may have been sent)."""
         self.request_count += 1
         try:
             # verify is passed on every call: requests would otherwise let REQUESTS_CA_BUNDLE or
             # CURL_CA_BUNDLE from the environment replace ca_path and validate_certs=false.
+            # Redirects are ours to judge (_redirect_target): requests would re-send a 307/308 POST
+            # with its body to wherever the Location points.
             response = self.session.request(method, url, params=params, json=json, headers=headers,
-                                            timeout=self.timeout, verify=self.session.verify)
+                                            timeout=self.timeout, verify=self.session.verify, allow_redirects=False)
         except requests.exceptions.SSLError as exc:
             raise ZendeskError(
-                "TLS verification failed for %s: %s" % (self.base_url, _short(exc)), method=method, path=display,
+                "TLS verification failed for %s: %s" % (self.base_url, self._short(exc)), method=method, path=display,
                 hint="Give ca_path the CA bundle that signed the server certificate, or (insecure) "
                      "validate_certs: false")
         except requests.exceptions.ConnectTimeout:
@@ -307,11 +444,17 @@ class ZendeskClient(object):
         except requests.exceptions.ReadTimeout:
             return None, "%s timeout=%ss" % (NO_ANSWER, self.timeout), True
         except requests.exceptions.ConnectionError as exc:
-            return None, "connection failed: %s" % _short(exc), not _never_connected(exc)
+            return None, "connection failed: %s" % self._short(exc), not _never_connected(exc)
         except requests.exceptions.RequestException as exc:
-            raise ZendeskError("request failed: %s" % _short(exc), method=method, path=display)
+            raise ZendeskError("request failed: %s" % self._short(exc), method=method, path=display)
+        except OSError as exc:  # e.g. a CA bundle that vanished after the options were checked
+            raise ZendeskError("request failed: %s" % self._short(exc), method=method, path=display)
         self._note_server_time(response)
         return response, None, None
+
+    def _short(self, exc):
+        text = self.scrub(str(exc))
+        return text if len(text) <= 300 else text[:297] + "..."
 
     def backoff(self, attempt):
         """Capped exponential backoff with jitter (half to full of the step)."""
@@ -342,7 +485,19 @@ class ZendeskClient(object):
             try:
                 self.last_server_time = parsedate_to_datetime(date).timestamp()
             except (TypeError, ValueError, IndexError):
-                pass
+                return
+            self.last_server_time_at = time.monotonic()
+
+    def server_time_at(self, moment):
+        """A lower bound of Zendesk's clock at `moment` (a time.monotonic() value), from the latest Date seen.
+
+        The Date was stamped at or before the answer arrived, and both clocks run at the same rate, so
+        Zendesk's clock at `moment` was at least Date + (moment - arrival), before or after the
+        answer alike. None when no answer carried a Date.
+        """
+        if self.last_server_time is None or self.last_server_time_at is None:
+            return None
+        return self.last_server_time + (moment - self.last_server_time_at)
 
     # -- conveniences -------------------------------------------------------------------------
     def get(self, path, params=None, **kwargs):
@@ -360,37 +515,54 @@ class ZendeskClient(object):
     def paginate(self, path, key, params=None, page_size=100):
         """Yield every record of a list endpoint, page by page, lazily (stop early by breaking).
 
-        Cursor pagination (page[size], meta.has_more, links.next) is asked for; an answer in
-        offset style (next_page) is followed too.
+        Cursor pagination is asked for (page[size]); the next page is asked for with page[after] on
+        our own path, or, without an after_cursor, by following links.next. An answer in offset
+        style (next_page) is followed too. Every link goes through resolve_link (the base URL
+        only). A cursor or link that comes back a second time, or a list longer than
+        MAX_CURSOR_PAGES (offset: MAX_OFFSET_PAGES) pages, raises ZendeskError.
         """
-        query = dict(params or {})
-        query["page[size]"] = page_size
-        next_path, seen = path, set()
-        while next_path:
-            body = self.request("GET", next_path, params=query)[1] or {}
+        first_query = dict(params or {})
+        first_query["page[size]"] = page_size
+        target, query, seen, pages = path, first_query, set(), 0
+        while True:
+            body = self.request("GET", target, params=query)[1] or {}
+            pages += 1
             yield from body.get(key) or []
             meta = body.get("meta")
             if isinstance(meta, dict) and "has_more" in meta:
                 if not meta.get("has_more"):
                     return
-                link = (body.get("links") or {}).get("next")
-                if link:
-                    next_path, query = link, None
-                elif meta.get("after_cursor"):
-                    query = dict(params or {}, **{"page[size]": page_size, "page[after]": meta["after_cursor"]})
+                limit, style = MAX_CURSOR_PAGES, "cursor"
+                if meta.get("after_cursor"):
+                    marker = meta["after_cursor"]
+                    if not isinstance(marker, str):
+                        raise ZendeskError("Zendesk answered a malformed after_cursor: %r" % (self.scrub(marker),),
+                                           method="GET", path=path)
+                    target, query = path, dict(first_query, **{"page[after]": marker})
                 else:
-                    return
+                    marker = (body.get("links") or {}).get("next")
+                    if not marker:
+                        return
+                    target, query = self.resolve_link(marker, what="next page link"), None
             else:
-                next_path, query = body.get("next_page"), None
-            marker = (next_path, tuple(sorted((query or {}).items())))
+                marker = body.get("next_page")
+                if not marker:
+                    return
+                limit, style = MAX_OFFSET_PAGES, "offset"
+                target, query = self.resolve_link(marker, what="next page link"), None
             if marker in seen:
-                raise ZendeskError("pagination loop: Zendesk returned the same next page twice", method="GET", path=path)
+                raise ZendeskError(
+                    "pagination loop: Zendesk answered the same next page (%s) twice, after %d pages"
+                    % (self.scrub(marker), pages), method="GET", path=path,
+                    hint="Check url: a server that hands out the same cursor again is not behaving as Zendesk does")
+            if pages >= limit:
+                raise ZendeskError(
+                    "pagination stopped after %d %s pages (%d records at most): Zendesk still answered that there "
+                    "is more" % (pages, style, pages * page_size), method="GET", path=path,
+                    hint="This collection reads at most %d cursor pages (%d offset pages, Zendesk's own cap) of one "
+                         "list. Check url: a list that never ends is not Zendesk's"
+                         % (MAX_CURSOR_PAGES, MAX_OFFSET_PAGES))
             seen.add(marker)
-
-
-def _short(exc):
-    text = str(exc)
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _never_connected(exc):

@@ -12,7 +12,10 @@ fails with a message naming the option and the fix, and nothing is sent.
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
+import ssl
 from urllib.parse import urlsplit
 
 # The spec shared by every module; documented once in plugins/doc_fragments/zendesk.py.
@@ -27,6 +30,7 @@ CONNECTION_ARGUMENT_SPEC = {
     "timeout": {"type": "float"},
     "max_retries": {"type": "int"},
     "max_retry_wait": {"type": "float"},
+    "allow_unencrypted_http": {"type": "bool"},
 }
 
 ENVIRONMENT = {
@@ -40,19 +44,21 @@ ENVIRONMENT = {
     "timeout": "ZENDESK_TIMEOUT",
     "max_retries": "ZENDESK_MAX_RETRIES",
     "max_retry_wait": "ZENDESK_MAX_RETRY_WAIT",
+    "allow_unencrypted_http": "ZENDESK_ALLOW_UNENCRYPTED_HTTP",
 }
 
-DEFAULTS = {"validate_certs": True, "timeout": 30.0, "max_retries": 5, "max_retry_wait": 300.0}
+DEFAULTS = {"validate_certs": True, "timeout": 30.0, "max_retries": 5, "max_retry_wait": 300.0,
+            "allow_unencrypted_http": False}
+BOOLEAN_OPTIONS = ("validate_certs", "allow_unencrypted_http")
 
 # Options that pick one of two ways: an explicit choice in the task replaces the whole group from
 # the environment (AWX injects ZENDESK_* while a play may still name its own account).
 LOCATION_OPTIONS = ("subdomain", "url")
 AUTH_OPTIONS = ("email", "api_token", "oauth_token")
 TLS_OPTIONS = ("validate_certs", "ca_path")
-GROUPED_OPTIONS = LOCATION_OPTIONS + AUTH_OPTIONS + TLS_OPTIONS
+GROUPED_OPTIONS = LOCATION_OPTIONS + AUTH_OPTIONS + TLS_OPTIONS + ("allow_unencrypted_http",)
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 MAX_TIMEOUT = 600
 MAX_RETRIES = 20
 MAX_RETRY_WAIT = 3600
@@ -76,7 +82,7 @@ def _from_environment(name, environ):
     value = environ.get(ENVIRONMENT[name])
     if value is None or value == "":
         return None
-    if name == "validate_certs":
+    if name in BOOLEAN_OPTIONS:
         lowered = value.strip().lower()
         if lowered in TRUE_STRINGS:
             return True
@@ -107,6 +113,13 @@ def merge_environment(params, environ):
             if value is not None:
                 options[name] = value
                 from_env.append(name)
+    # ZENDESK_ALLOW_UNENCRYPTED_HTTP vouches for the address that came with it (ZENDESK_URL), never for a
+    # url given in the task: that one needs allow_unencrypted_http in the task too.
+    if options["allow_unencrypted_http"] is None and "url" in from_env:
+        value = _from_environment("allow_unencrypted_http", environ)
+        if value is not None:
+            options["allow_unencrypted_http"] = value
+            from_env.append("allow_unencrypted_http")
     for name, default in DEFAULTS.items():
         if options[name] is None:
             options[name] = default
@@ -129,13 +142,20 @@ def base_url_from(subdomain, url):
         return "https://%s.zendesk.com" % subdomain
     if url:
         parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConnectionOptionError(
                 "url %r must be an absolute http(s) URL such as https://acme.zendesk.com" % url)
         if parts.query or parts.fragment:
             raise ConnectionOptionError("url %r must not carry a query string or fragment" % url)
         if parts.username or parts.password:
             raise ConnectionOptionError("url must not carry credentials: use email/api_token or oauth_token")
+        try:
+            port = parts.port
+        except ValueError:
+            port = 0
+        if port == 0 or parts.netloc.endswith(":"):
+            raise ConnectionOptionError("url %r has no valid port (%s): give a port from 1 to 65535, or none for the "
+                                        "scheme's default" % (url, parts.netloc.rpartition(":")[2] or "empty"))
         return "%s://%s%s" % (parts.scheme, parts.netloc, parts.path.rstrip("/"))
     raise ConnectionOptionError("one of subdomain or url is required (or the ZENDESK_SUBDOMAIN / ZENDESK_URL "
                                 "environment variable)")
@@ -172,6 +192,36 @@ def check_limits(options):
         raise ConnectionOptionError("ca_path is set but validate_certs is false: drop one of them")
 
 
+def check_ca_path(path, from_env=False):
+    """A CA bundle requests can load: an existing, readable PEM file of certificates (or a directory of them)."""
+    name = "ca_path (from %s)" % ENVIRONMENT["ca_path"] if from_env else "ca_path"
+    fix = "give the path of a PEM file of the CA certificates that sign the server's certificate"
+    if not os.path.exists(path):
+        raise ConnectionOptionError("%s %r does not exist: %s" % (name, path, fix))
+    if os.path.isdir(path):
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise ConnectionOptionError("%s %r is a directory this user cannot read: %s" % (name, path, fix))
+        return
+    try:
+        with open(path, "rb"):
+            pass
+        ssl.create_default_context(cafile=path)
+    except ssl.SSLError as exc:
+        raise ConnectionOptionError("%s %r holds no PEM certificate (%s): %s" % (name, path, exc.reason or exc, fix))
+    except (OSError, ValueError) as exc:
+        raise ConnectionOptionError("%s %r cannot be read (%s): %s" % (name, path, exc.strerror or exc, fix))
+
+
+def is_loopback(host):
+    """Whether host names this machine: localhost, 127.0.0.0/8 or ::1."""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def resolve_connection(params, environ, auth_required=True):
     """Check every connection option; return (client keyword arguments, warnings, secrets from the environment).
 
@@ -193,10 +243,21 @@ def resolve_connection(params, environ, auth_required=True):
     else:
         options.update(dict.fromkeys(AUTH_OPTIONS))
     check_limits(options)
+    if options["ca_path"]:
+        if "ca_path" in from_env:
+            options["ca_path"] = os.path.expanduser(options["ca_path"])
+        check_ca_path(options["ca_path"], from_env="ca_path" in from_env)
     warnings = []
     parts = urlsplit(base_url)
-    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
-        warnings.append("url uses plain http to %s: credentials and tokens cross the network unencrypted" % parts.hostname)
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        if not options["allow_unencrypted_http"]:
+            raise ConnectionOptionError(
+                "url %s uses plain http to %s, which is not this machine: the credentials, client secrets and tokens "
+                "would cross the network unencrypted. Use https, or set allow_unencrypted_http: true (or "
+                "ZENDESK_ALLOW_UNENCRYPTED_HTTP with ZENDESK_URL) if you accept that risk"
+                % (base_url, parts.hostname))
+        warnings.append("url uses plain http to %s (allow_unencrypted_http): credentials and tokens cross the network "
+                        "unencrypted" % parts.hostname)
     if parts.scheme == "https" and not options["validate_certs"]:
         warnings.append("validate_certs is false: the server's TLS certificate is not checked (insecure)")
     client_kwargs = {

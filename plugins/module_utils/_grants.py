@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timezone
 
 from ._api import ZendeskAmbiguousError, ZendeskError
-from ._oauth import ScopeError, normalize_scopes
+from ._oauth import UNKNOWN_SCOPES_FAIL, ScopeError, check_scopes
 
 GRANT_PATH = "/oauth/tokens"
 CLIENT_CREDENTIALS = "client_credentials"
@@ -105,7 +105,7 @@ class Grant(object):
     """
 
     def __init__(self, grant_type, client_identifier, client_secret=None, scopes=None, refresh_token=None,
-                 expires_in=None, refresh_token_expires_in=None):
+                 expires_in=None, refresh_token_expires_in=None, unknown_scopes=UNKNOWN_SCOPES_FAIL):
         if grant_type not in GRANT_TYPES:
             raise GrantInputError("grant_type %r is not supported: use %s" % (grant_type, " or ".join(GRANT_TYPES)))
         if not isinstance(client_identifier, str) or not client_identifier.strip():
@@ -121,14 +121,11 @@ class Grant(object):
         self.scopes = None
         if scopes is not None:
             try:
-                self.scopes, unknown = normalize_scopes(scopes)
+                self.scopes, warning = check_scopes(scopes, unknown_scopes)
             except ScopeError as exc:
                 raise GrantInputError(str(exc)) from None
-            if unknown:
-                self.warnings.append(
-                    "scopes name resources Zendesk has not documented: %s. Zendesk adds scopes over time, so they "
-                    "are sent as given; Zendesk answers invalid_scope for a scope the client may not grant"
-                    % ", ".join(unknown))
+            if warning:
+                self.warnings.append(warning)
         _check_seconds("expires_in", expires_in, EXPIRES_IN_BOUNDS, "5 minutes to 48 hours")
         _check_seconds("refresh_token_expires_in", refresh_token_expires_in, REFRESH_TOKEN_EXPIRES_IN_BOUNDS,
                        "7 to 90 days")
@@ -165,6 +162,10 @@ class Grant(object):
             body["refresh_token_expires_in"] = refresh_token_expires_in
         self.body = body
         self.client_identifier = client_identifier
+
+    def secrets(self):
+        """The secret values the request body carries (never to be shown in a message)."""
+        return tuple(self.body[key] for key in ("client_secret", "refresh_token") if key in self.body)
 
 
 def iso_utc(epoch):
@@ -247,7 +248,7 @@ class GrantAPI(object):
         self.client.last_server_time = None
         try:
             dummy, body = self.client.request("POST", GRANT_PATH, json=grant.body, ok_statuses=(200, 201),
-                                              authenticate=False)
+                                              authenticate=False, secrets=grant.secrets())
         except ZendeskAmbiguousError as exc:
             exc.hint = LOST_ANSWER_HINTS[grant.grant_type]
             raise
@@ -260,14 +261,15 @@ class GrantAPI(object):
                 self.client.last_server_time = earlier
         return read_answer(body, grant, answered_at if answered_at is not None else self._now())
 
-    def client_credentials(self, client_identifier, client_secret, scopes, expires_in=None):
+    def client_credentials(self, client_identifier, client_secret, scopes, expires_in=None,
+                           unknown_scopes=UNKNOWN_SCOPES_FAIL):
         """A token of a confidential client, acting as the client's owner (no refresh token)."""
         return self.exchange(Grant(CLIENT_CREDENTIALS, client_identifier, client_secret=client_secret, scopes=scopes,
-                                   expires_in=expires_in))
+                                   expires_in=expires_in, unknown_scopes=unknown_scopes))
 
     def refresh(self, client_identifier, refresh_token, client_secret=None, scopes=None, expires_in=None,
-                refresh_token_expires_in=None):
+                refresh_token_expires_in=None, unknown_scopes=UNKNOWN_SCOPES_FAIL):
         """A new pair for a refresh token; the pair it belonged to stops working (rotation)."""
         return self.exchange(Grant(REFRESH_TOKEN, client_identifier, client_secret=client_secret, scopes=scopes,
                                    refresh_token=refresh_token, expires_in=expires_in,
-                                   refresh_token_expires_in=refresh_token_expires_in))
+                                   refresh_token_expires_in=refresh_token_expires_in, unknown_scopes=unknown_scopes))

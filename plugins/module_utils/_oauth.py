@@ -12,6 +12,7 @@ how a lost POST is recovered without duplicates, and what a well-formed scope is
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from datetime import date, datetime, timezone
@@ -22,21 +23,29 @@ CLIENTS_PATH = "/api/v2/oauth/clients"
 TOKENS_PATH = "/api/v2/oauth/tokens"
 CURRENT_TOKEN_PATH = TOKENS_PATH + "/current"
 
-# Resources Zendesk documents for token scopes (section 4.2 of the reference). Zendesk adds
-# scopes over time, so an unknown resource is only warned about, never refused.
+# The one list of the resources a token scope may name (<resource>, <resource>:read,
+# <resource>:write). Source: Zendesk's "OAuth Tokens" API reference, section Scopes
+# (https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/#scopes, and the same
+# list in Zendesk's Ticketing OpenAPI file of 2026), plus zis (Zendesk Integration Services), which
+# Zendesk's ZIS guides ask for. Zendesk adds resources over time: the unknown_scopes option decides
+# whether one missing here is refused (the default) or sent with a warning.
 KNOWN_RESOURCES = frozenset((
     "tickets", "users", "auditlogs", "organizations", "hc", "apps", "triggers", "automations", "targets",
     "webhooks", "macros", "requests", "satisfaction_ratings", "dynamic_content", "any_channel", "web_widget",
     "security", "unrestricted", "zis",
 ))
+KNOWN_RESOURCES_SOURCE = "https://developer.zendesk.com/api-reference/ticketing/oauth/oauth_tokens/#scopes"
 BROAD_SCOPES = frozenset(("read", "write", "impersonate"))
 SCOPE_RE = re.compile(r"^[a-z][a-z0-9_]*(?::(?:read|write))?$")
 
+# The unknown_scopes option of every module (and role) that takes scopes.
+UNKNOWN_SCOPES_FAIL = "fail"
+UNKNOWN_SCOPES_WARN = "warn"
+UNKNOWN_SCOPES_OPTION = {"type": "str", "choices": [UNKNOWN_SCOPES_FAIL, UNKNOWN_SCOPES_WARN],
+                         "default": UNKNOWN_SCOPES_FAIL}
+
 # The largest expiry_margin the token modules accept, in seconds (90 days).
 MAX_EXPIRY_MARGIN = 90 * 24 * 3600
-
-# How far before the ambiguous POST (by the server's clock) a token still counts as possibly ours.
-ORPHAN_WINDOW_SECONDS = 2
 
 # Outcomes of create_client.
 CREATED = "created"
@@ -71,6 +80,24 @@ def normalize_scopes(scopes):
         if scope not in result:
             result.append(scope)
     return result, unknown
+
+
+def check_scopes(scopes, unknown_scopes=UNKNOWN_SCOPES_FAIL):
+    """Scopes ready to send, and a warning or None; ScopeError for a malformed list or, with
+    unknown_scopes=fail, a resource that is not in KNOWN_RESOURCES (the message names the list)."""
+    scopes, unknown = normalize_scopes(scopes)
+    if not unknown:
+        return scopes, None
+    known = "%s (from %s)" % (", ".join(sorted(KNOWN_RESOURCES)), KNOWN_RESOURCES_SOURCE)
+    if unknown_scopes == UNKNOWN_SCOPES_FAIL:
+        raise ScopeError(
+            "scopes name %s Zendesk does not document: %s. Zendesk still mints a token with it, and refuses every "
+            "call the token makes (403). Check the spelling against the resources Zendesk documents: %s. For a "
+            "resource newer than that list, set unknown_scopes: warn" % (
+                "a resource" if len(unknown) == 1 else "resources", ", ".join(unknown), known))
+    return scopes, ("scopes name %s not among the resources Zendesk documents (%s): %s. They are sent as given "
+                    "(unknown_scopes=warn); if Zendesk does not know them, every call with the token is refused "
+                    "(403)" % ("a resource" if len(unknown) == 1 else "resources", known, ", ".join(unknown)))
 
 
 def token_options_problem(params):
@@ -123,6 +150,59 @@ def is_expired(token, now, margin=0):
     """True when the token's expires_at is in the past (or within margin seconds of now)."""
     expires = parse_time((token or {}).get("expires_at"))
     return expires is not None and expires <= now + margin
+
+
+def iso_time(epoch):
+    """ISO 8601 UTC with a Z, as Zendesk writes timestamps; None stays None."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Mint(object):
+    """What OAuthAPI.create_token did.
+
+    token: the new token, with full_token. orphans_revoked: ids of tokens that lost answers of this
+    call made, proved (see create_token) and revoked. suspects: ids of tokens that may be such
+    orphans but could not be proved to be: left live, for the caller to name. unresolved: lost
+    answers whose token was neither revoked nor named (none landed, or one may still land, after
+    the last look). look_error: the ZendeskError of a failed look after the mint, else None (then
+    nothing is known of the lost answers). lost: how many answers were lost. since: the baseline, as
+    ISO time (tokens created before it were never considered), or None.
+    """
+
+    def __init__(self, token, orphans_revoked=(), suspects=(), unresolved=0, look_error=None, lost=0, since=None):
+        self.token = token
+        self.orphans_revoked = list(orphans_revoked)
+        self.suspects = list(suspects)
+        self.unresolved = unresolved
+        self.look_error = look_error
+        self.lost = lost
+        self.since = since
+
+    def warnings(self, client_id, scopes):
+        """What the caller must be told, one sentence each: tokens that may be left that nobody holds."""
+        out = []
+        where = "client %s with scopes %s" % (client_id, " ".join(scopes))
+        revoke = "revoke those nobody holds with zendesk.oauth.zendesk_oauth_token (state: absent, token_id: ID)"
+        if self.look_error is not None:
+            out.append("A token creation answer was lost (POST %s), and looking afterwards for a token it may have "
+                       "left failed (%s). The new token (id %s) is returned; tokens of %s created since %s may be "
+                       "left that nobody holds: list them with zendesk.oauth.zendesk_oauth_token_info and %s."
+                       % (TOKENS_PATH, self.look_error.render(), self.token.get("id"), where, self.since or "this run",
+                          revoke))
+            return out
+        if self.suspects:
+            out.append("A token creation answer was lost (POST %s) and tokens %s of %s may be what it made, but this "
+                       "run cannot prove it (another run could have made them at the same time), so none of them was "
+                       "revoked: %s." % (TOKENS_PATH, ", ".join(str(token_id) for token_id in self.suspects), where,
+                                         revoke))
+        if self.unresolved:
+            out.append("%d token creation answer(s) were lost (POST %s) and no token they made was found; if Zendesk "
+                       "still makes one after this run looked, nobody holds it. Tokens of %s created since %s other "
+                       "than id %s are such tokens: list them with zendesk.oauth.zendesk_oauth_token_info and %s."
+                       % (self.unresolved, TOKENS_PATH, where, self.since or "this run", self.token.get("id"), revoke))
+        return out
 
 
 def without_secret(client):
@@ -211,6 +291,19 @@ class OAuthAPI(object):
         return self.client.paginate(TOKENS_PATH, "tokens",
                                     params={"client_id": client_id} if client_id is not None else None)
 
+    def list_tokens_as_of(self, client_id):
+        """(every token of the client that the caller owns, the Date of the first page's answer).
+
+        Every token that existed at that time is in the list: the pair create_token takes as
+        known_ids and baseline with known_ids_complete. The time is None when no answer had a Date.
+        """
+        tokens, as_of = [], None
+        for token in self.iter_tokens(client_id):
+            if as_of is None:
+                as_of = self.client.last_server_time
+            tokens.append(token)
+        return tokens, as_of if as_of is not None else self.client.last_server_time
+
     def get_token(self, token_id):
         try:
             return self.client.get("%s/%d" % (TOKENS_PATH, token_id))["token"]
@@ -228,75 +321,127 @@ class OAuthAPI(object):
                 return None
             raise
 
-    def create_token(self, client_id, scopes, known_ids=()):
-        """Mint a token; returns (token with full_token, ids of orphans revoked, ids of suspects).
+    def create_token(self, client_id, scopes, known_ids=(), baseline=None, known_ids_complete=False):
+        """Mint a token; returns a Mint (token with full_token, orphans revoked, suspects named).
 
-        A POST whose answer was lost leaves a token nobody can hold (its full_token was in the
-        answer). Before minting again, after giving the server time to finish, that orphan is
-        found (this client, these scopes, the caller's, created since just before the POST, not one
-        of known_ids) and revoked; with more than one candidate it cannot tell which is the orphan,
-        so it stops and names them. Once a token is minted after a lost answer, the window is
-        swept once more for a write that landed late: those orphans are revoked too, or, when
-        there are more candidates than lost answers, returned as suspects for the caller to name.
-        When that last look fails, the token is still returned, with the ZendeskError of the look in
-        place of the suspects (the caller warns that tokens may be left).
+        A POST whose answer was lost may leave a token nobody can hold (its full_token was in the
+        answer). Before minting again, after giving the server time to finish, this call looks for
+        it among the caller's tokens of this client and revokes one only when it proves this call
+        made it:
+        - same scopes, never used (a token someone uses is held), id not in known_ids (nor revoked
+          or minted by this call);
+        - created in a later second than the baseline, a time by Zendesk's clock no later than the
+          POST; or in the baseline's own second when known_ids_complete (every token that existed
+          then is in known_ids, so one missing from it was made after);
+        - and no more such tokens than lost answers not yet accounted for.
+        A token that fails only the last two tests (made in the baseline's second, or one of more
+        candidates than lost answers) is a suspect: left live and named in the result, never
+        revoked. Once a token is minted after a lost answer, the tokens are looked at once more for
+        a write that landed late. A failed look before the mint raises ZendeskError (nothing is
+        minted); after the mint it is returned in Mint.look_error (the new token is not lost).
+
+        known_ids: ids of this client's tokens that existed before the POST and are never orphans
+        (a listing, the held token). baseline: epoch seconds by Zendesk's clock at a moment before
+        the POST (a Date header, or the created_at of a client this run made just now). Whatever is
+        given, the latest Date this API client saw before the POST counts too, and after a loss so
+        does the Date of the failed answer or of the look, carried back to the moment of the POST
+        with the local monotonic clock: no request is ever sent for a baseline. The latest (the
+        tightest) of these is used. known_ids_complete: True when known_ids holds every token of
+        this client and user that existed at baseline: a listing whose first page answered at
+        baseline, or a client this run created at baseline (known_ids empty). A concurrent run
+        minting for the same client, scopes and user between the baseline and the POST is the one
+        case these tests cannot tell apart; see the module's notes.
         """
-        server_time = self.client.last_server_time
-        since = server_time - ORPHAN_WINDOW_SECONDS if server_time is not None else None
-        revoked, skip = [], set(known_ids)
-        attempt, lost = 0, 0
+        if known_ids_complete and baseline is None:
+            raise ValueError("known_ids_complete needs the baseline at which known_ids were read")
+        scopes = list(scopes)
+        skip = set(known_ids)
+        floor = self._latest(baseline, self.client.last_server_time)
+        revoked, suspects = [], []
+        attempt = lost = 0
+        sent_at = time.monotonic()  # the first POST: every bound below is Zendesk's clock at this moment
         while True:
             attempt += 1
             try:
-                token = self.client.post(TOKENS_PATH, json={"token": {"client_id": client_id,
-                                                                      "scopes": list(scopes)}})["token"]
+                body = {"token": {"client_id": client_id, "scopes": scopes}}
+                token = self.client.post(TOKENS_PATH, json=body)["token"]
             except ZendeskAmbiguousError as exc:
                 lost += 1
                 try:
                     self._settle(attempt, exc)
-                    candidates = self._orphan_candidates(client_id, scopes, skip, since)
+                    floor = self._latest(floor, self._answered_since(sent_at))  # the failed answer's Date
+                    floor, (proven, unproven) = self._orphans(client_id, scopes, skip, floor, known_ids_complete,
+                                                              sent_at)
                 except ZendeskError as failure:
                     raise ZendeskError(
                         "token creation for client %s with scopes %s may have succeeded but its answer was lost, and "
                         "looking for the token it made failed (%s)" % (client_id, " ".join(scopes), failure.render()),
                         status=failure.status, method="POST", path=TOKENS_PATH,
-                        hint="A token nobody holds may be left: revoke it once Zendesk answers again (state: absent, "
-                             "client_id: %s, scopes: %s), then run again" % (client_id, list(scopes)))
-                if len(candidates) > 1:
-                    raise ZendeskError(
-                        "token creation for client %s may have succeeded but its answer was lost, and %d tokens "
-                        "with these scopes could be the one made (ids %s)" % (
-                            client_id, len(candidates), ", ".join(str(t) for t in candidates)),
-                        method="POST", path=TOKENS_PATH,
-                        hint="Revoke the ids above that nobody holds (state: absent, token_id: ID), then run again")
-                for orphan in candidates:
-                    self.revoke_token(orphan)
-                    revoked.append(orphan)
-                    skip.add(orphan)
+                        hint="A token nobody holds may be left: once Zendesk answers again, list the tokens of client "
+                             "%s created since %s (zendesk.oauth.zendesk_oauth_token_info) and revoke those nobody "
+                             "holds (state: absent, token_id: ID), then run again"
+                             % (client_id, iso_time(floor) or "now"))
+                self._settle_orphans(proven, unproven, lost, revoked, suspects, skip)
                 continue
             if not lost:
-                return token, revoked, []
+                return Mint(token)
             skip.add(token.get("id"))
+            mint = Mint(token, lost=lost)
             try:
-                late = self._orphan_candidates(client_id, scopes, skip, since)
+                floor, (proven, unproven) = self._orphans(client_id, scopes, skip, floor, known_ids_complete,
+                                                          sent_at)
+                self._settle_orphans(proven, unproven, lost, revoked, suspects, skip)
             except ZendeskError as failure:
-                # The new token is in hand: a failed look must not lose it. The caller says what the
-                # lost answers may have left.
-                return token, revoked, failure
-            if len(late) > lost - len(revoked):
-                return token, revoked, late
-            for orphan in late:
-                self.revoke_token(orphan)
-                revoked.append(orphan)
-            return token, revoked, []
+                mint.look_error = failure  # the new token is in hand: a failed look must not lose it
+            mint.orphans_revoked, mint.suspects, mint.since = revoked, suspects, iso_time(floor)
+            mint.unresolved = max(0, lost - len(revoked) - len(suspects))
+            return mint
 
-    def _orphan_candidates(self, client_id, scopes, skip, since):
-        """Ids of the caller's tokens of this client with these scopes, made since `since`, not in skip."""
-        return [
-            token["id"] for token in self.iter_tokens(client_id)
-            if same_scopes(token.get("scopes"), scopes) and token.get("id") not in skip
-            and (since is None or (parse_time(token.get("created_at")) or 0) >= since)
-        ]
+    @staticmethod
+    def _latest(*times):
+        """The latest of several lower bounds of Zendesk's clock at the POST, in whole seconds (None if none)."""
+        known = [math.floor(value) for value in times if value is not None]
+        return max(known) if known else None
+
+    def _settle_orphans(self, proven, unproven, lost, revoked, suspects, skip):
+        """Revoke the proven orphans when they are no more than the lost answers left; name the rest."""
+        if len(proven) > lost - len(revoked):
+            unproven, proven = proven + unproven, []
+        for orphan in proven:
+            self.revoke_token(orphan)
+            revoked.append(orphan)
+        suspects.extend(token_id for token_id in unproven if token_id not in suspects)
+        skip.update(proven, unproven)
+
+    def _answered_since(self, moment):
+        """Zendesk's clock at `moment` (monotonic), carried back from an answer that arrived after it; else None.
+
+        Only a later answer is used: carrying a Date forward assumes the server's clock kept running,
+        carrying it back only that it did not run slower than ours while we waited for the answer.
+        """
+        arrived = self.client.last_server_time_at
+        return self.client.server_time_at(moment) if arrived is not None and arrived >= moment else None
+
+    def _orphans(self, client_id, scopes, skip, floor, known_ids_complete, sent_at):
+        """(the baseline, now tightened by the look's own Date, (ids proved made after it, ids that may be)).
+
+        The candidates are the caller's tokens of this client with these scopes, never used and not
+        in skip; see create_token for the proof.
+        """
+        tokens = list(self.iter_tokens(client_id))
+        floor = self._latest(floor, self._answered_since(sent_at))
+        proven, unproven = [], []
+        for token in tokens:
+            if token.get("id") in skip or token.get("used_at") or not same_scopes(token.get("scopes"), scopes):
+                continue
+            created = parse_time(token.get("created_at"))
+            if floor is None or created is None:
+                unproven.append(token["id"])
+            elif created >= floor + 1 or (created >= floor and known_ids_complete):
+                proven.append(token["id"])
+            elif created >= floor:
+                unproven.append(token["id"])
+        return floor, (proven, unproven)
 
     def revoke_token(self, token_id):
         """Revoke by id; False when it was already gone."""

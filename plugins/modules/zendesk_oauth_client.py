@@ -63,6 +63,8 @@ options:
     description:
       - V(present) creates the client or updates the fields that differ; V(absent) deletes it (and Zendesk revokes
         its tokens).
+      - With V(absent), RV(ignore:changed) is V(true) only when this task deleted the client; one that someone else
+        deleted between the lookup and the delete counts as already absent.
     type: str
     choices: [present, absent]
     default: present
@@ -206,10 +208,12 @@ def desired_fields(params):
 
 def ensure_absent(zm, current):
     result = {"changed": current is not None, "client": None, "secret_lost": False}
-    if current is not None:
+    if current is not None and not zm.check_mode:
+        # Changed only when this task deleted it: a client gone between the lookup and the DELETE (404) was
+        # deleted by someone else.
+        result["changed"] = zm.api.delete_client(current["id"])
+    if result["changed"]:
         result["diff"] = {"before": plan_client(current, {})[1], "after": {}}
-        if not zm.check_mode:
-            zm.api.delete_client(current["id"])
     return result
 
 

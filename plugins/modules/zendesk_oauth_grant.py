@@ -28,6 +28,7 @@ author:
   - zendesk.oauth maintainers (@zendesk-oauth)
 extends_documentation_fragment:
   - zendesk.oauth.zendesk
+  - zendesk.oauth.zendesk.scopes
 attributes:
   check_mode:
     support: full
@@ -65,8 +66,8 @@ options:
       - Scopes of the token, for example V([read]) or V([tickets:read, users:write]). They are sent to Zendesk as
         one space-separated C(scope) string.
       - Each is V(read), V(write), V(impersonate), C(<resource>), C(<resource>:read) or C(<resource>:write).
-        A malformed entry is an error. A resource Zendesk has not documented draws a warning, because Zendesk adds
-        scopes over time.
+        A malformed entry is an error; a resource Zendesk does not document is an error too, or a warning with
+        O(unknown_scopes=warn).
       - Required with O(grant_type=client_credentials). With O(grant_type=refresh_token), leave it out to keep the
         scopes of the token being refreshed.
     type: list
@@ -257,6 +258,7 @@ refresh_token_expires_at:
 
 from ansible_collections.zendesk.oauth.plugins.module_utils._grants import RESULT_KEYS, Grant, GrantInputError
 from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
+from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import UNKNOWN_SCOPES_OPTION
 
 ARGUMENT_SPEC = {
     "grant_type": {"type": "str", "required": True, "choices": ["client_credentials", "refresh_token"]},
@@ -266,13 +268,12 @@ ARGUMENT_SPEC = {
     "refresh_token": {"type": "str", "no_log": True},
     "expires_in": {"type": "int"},
     "refresh_token_expires_in": {"type": "int", "no_log": False},
+    "unknown_scopes": UNKNOWN_SCOPES_OPTION,
 }
-REQUIRED_IF = [
-    ("grant_type", "client_credentials", ["client_secret", "scopes"]),
-    ("grant_type", "refresh_token", ["refresh_token"]),
-]
+# Which option each grant type needs is checked by Grant, whose messages say why (no required_if:
+# Ansible's generic "missing" message would come first).
 GRANT_OPTIONS = ("grant_type", "client_identifier", "client_secret", "scopes", "refresh_token", "expires_in",
-                 "refresh_token_expires_in")
+                 "refresh_token_expires_in", "unknown_scopes")
 
 
 def work(zm):
@@ -294,7 +295,7 @@ def work(zm):
 
 # How ZendeskModule builds this module, in a module process (main) or in the controller's own
 # process (plugins/plugin_utils/_module_action.py).
-MODULE_OPTIONS = {"argument_spec": ARGUMENT_SPEC, "auth_required": False, "required_if": REQUIRED_IF}
+MODULE_OPTIONS = {"argument_spec": ARGUMENT_SPEC, "auth_required": False}
 
 
 def main():

@@ -25,6 +25,7 @@ author:
   - zendesk.oauth maintainers (@zendesk-oauth)
 extends_documentation_fragment:
   - zendesk.oauth.zendesk
+  - zendesk.oauth.zendesk.scopes
 attributes:
   check_mode:
     support: full
@@ -47,8 +48,8 @@ options:
     description:
       - Scopes of the token, for example V([read]) or V([tickets:read, users:write]).
       - Each is V(read), V(write), V(impersonate), C(<resource>), C(<resource>:read) or C(<resource>:write).
-        A resource Zendesk has not documented draws a warning (Zendesk adds scopes over time), a malformed entry
-        an error.
+        A malformed entry is an error; a resource Zendesk does not document is an error too, or a warning with
+        O(unknown_scopes=warn).
       - Compared as a set. Required with O(state=present).
       - With O(state=absent) and no O(token_id) or O(full_token), only tokens with exactly these scopes are revoked;
         without O(scopes) every token of the client is.
@@ -95,8 +96,22 @@ options:
 notes:
   - Zendesk lists only the authenticated user's tokens unless asked for all; this module looks at and revokes only
     the tokens of the user it authenticates as.
-  - When the answer to a token creation is lost (a timeout or a dropped connection), the token made is found and
-    revoked before another one is minted, so no token is left that nobody holds.
+  - When the answer to a token creation is lost (a timeout, a dropped connection, a server error), the token it may
+    have made is looked for, after waiting O(timeout) for the server to finish, and before another one is minted;
+    once the new token is minted, the tokens are looked at once more for a creation that landed late.
+  - A token found that way is revoked only when this task proves it made it. It has the same client, scopes and user,
+    it was never used, its id was not among the tokens known before the creation, and it was created after a time
+    read from Zendesk's clock before the creation (or in that same second, when the task had listed every token of
+    the client at that time). Also, there are no more such tokens than lost answers. The time comes from the
+    C(Date) header of an answer (the latest one before the creation, or the failed answer's or the look's, carried
+    back with the local clock). No request is sent for it.
+  - A token that this cannot prove is left alive. It is named in RV(orphans_suspected) and in a warning, with the
+    command to revoke it. This happens when another task could have made it at the same time, or when it was made in
+    the same second as the time above without a listing. Only another run that mints for the same client, scopes
+    and user, in the moment between that time and the creation, can be taken for this task's orphan.
+  - A creation that Zendesk finishes after the last look, later than twice O(timeout) after it was sent, is not
+    covered. RV(lost_creates_unresolved) counts the lost answers whose token was not found, and a warning says which
+    tokens to look at (those of the client and scopes created since the time above).
 seealso:
   - module: zendesk.oauth.zendesk_oauth_client
   - name: Zendesk OAuth Tokens API
@@ -236,12 +251,29 @@ revoke_failed:
   sample: []
 orphans_revoked:
   description:
-    - Ids of tokens that a lost creation answer left behind (nobody could hold them) and that were revoked before
-      minting again.
+    - Ids of tokens that a lost creation answer of this task left behind (nobody could hold them) and that were
+      revoked. Only tokens this task proved it made; see the notes.
   returned: always
   type: list
   elements: int
   sample: []
+orphans_suspected:
+  description:
+    - Ids of tokens that may have been left by a lost creation answer of this task, but that it could not prove it made
+      (see the notes). They are left alive and named in a warning. Revoke those nobody holds with O(state=absent)
+      and O(token_id).
+  returned: always
+  type: list
+  elements: int
+  sample: []
+lost_creates_unresolved:
+  description:
+    - How many creation answers of this task were lost without their token being found (revoked or suspected).
+      Either Zendesk made none, or it made one after the task looked for it; a warning names the client, scopes and
+      time to look at.
+  returned: always
+  type: int
+  sample: 0
 """
 
 from ansible_collections.zendesk.oauth.plugins.module_utils._api import ZendeskError
@@ -253,8 +285,9 @@ from ansible_collections.zendesk.oauth.plugins.module_utils._compare import (
 )
 from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
+    UNKNOWN_SCOPES_OPTION,
     ScopeError,
-    normalize_scopes,
+    check_scopes,
     parse_time,
     same_scopes,
     token_options_problem,
@@ -270,21 +303,21 @@ ARGUMENT_SPEC = {
     "recreate": {"type": "str", "choices": ["never", "always"], "default": "never"},
     "revoke_replaced": {"type": "bool", "default": True},
     "expiry_margin": {"type": "int", "default": 0},
+    "unknown_scopes": UNKNOWN_SCOPES_OPTION,
 }
 MUTUALLY_EXCLUSIVE = [("client_id", "client_identifier"), ("token_id", "full_token")]
+RESULT_LISTS = ("replaced", "revoked", "revoke_failed", "orphans_revoked", "orphans_suspected")
 
 
 def check_input(zm):
     params = zm.params
     if params["scopes"] is not None:
         try:
-            scopes, unknown = normalize_scopes(params["scopes"])
+            scopes, warning = check_scopes(params["scopes"], params["unknown_scopes"])
         except ScopeError as exc:
             zm.fail(str(exc))
-        if unknown:
-            zm.module.warn("scopes name resources Zendesk has not documented: %s. Zendesk adds scopes over time, so "
-                           "they are sent as given; a token with a scope Zendesk does not know is refused (403) "
-                           "when used." % ", ".join(unknown))
+        if warning:
+            zm.module.warn(warning + ".")
         params["scopes"] = scopes
     problem = token_options_problem(params)
     if problem:
@@ -316,11 +349,19 @@ def newest(tokens):
     return max(tokens, key=lambda token: (parse_time(token.get("created_at")) or 0, token.get("id") or 0))
 
 
+def empty_result(**values):
+    result = dict(((name, []) for name in RESULT_LISTS), changed=False, lost_creates_unresolved=0)
+    result.update(values)
+    return result
+
+
 def ensure_present(zm):
     params = zm.params
     scopes, margin = params["scopes"], params["expiry_margin"]
     client_id = resolve_client_id(zm)
-    result = {"changed": False, "replaced": [], "revoked": [], "revoke_failed": [], "orphans_revoked": []}
+    result = empty_result()
+    # What create_token needs to tell an orphan of a lost answer from a token someone holds.
+    mint_context = {"known_ids": (), "baseline": None, "known_ids_complete": False}
     if params["full_token"] is not None:
         held = zm.api.current_token(params["full_token"])
         problem = why_unfit(held, client_id, scopes, zm.api.server_now(), margin)
@@ -332,12 +373,12 @@ def ensure_present(zm):
             zm.module.warn("The held token is replaced: %s." % problem)
         # A working token of this client that is being replaced; a token of another client is none of ours.
         replaced = [held] if held is not None and held.get("client_id") == client_id else []
-        known_ids = set(token["id"] for token in replaced)
+        mint_context["known_ids"] = [token["id"] for token in replaced]
     elif params["recreate"] == "always" and not params["revoke_replaced"]:
         # Nothing to keep and nothing to revoke: minting needs no list (a first bootstrap stays at the floor).
-        replaced, known_ids = [], set()
+        replaced = []
     else:
-        listed = list(zm.api.iter_tokens(client_id))
+        listed, as_of = zm.api.list_tokens_as_of(client_id)
         fitting = [token for token in listed if why_unfit(token, client_id, scopes, zm.api.server_now(), margin) is None]
         if fitting and params["recreate"] == "never":
             zm.module.warn("A token of this client with these scopes exists, but Zendesk never shows a token's value "
@@ -346,7 +387,8 @@ def ensure_present(zm):
             result["token"] = token_metadata(newest(fitting))
             return result
         replaced = fitting if params["recreate"] == "always" else []
-        known_ids = set(token.get("id") for token in listed)
+        mint_context.update(known_ids=[token.get("id") for token in listed], baseline=as_of,
+                            known_ids_complete=as_of is not None)
     to_revoke = [token["id"] for token in replaced] if params["revoke_replaced"] else []
     result["replaced"] = [token["id"] for token in replaced]
     result["changed"] = True
@@ -357,20 +399,12 @@ def ensure_present(zm):
                                full_token=None, refresh_token=None)
         result["revoked"] = to_revoke
         return result
-    minted, orphans, suspects = zm.api.create_token(client_id, scopes, known_ids=known_ids)
-    result["orphans_revoked"] = orphans
-    result["token"] = token_metadata(minted, minted=True)
-    result["diff"]["after"] = {"tokens": [token_view(minted)]}
-    if isinstance(suspects, ZendeskError):
-        zm.module.warn("A token creation answer was lost (POST /api/v2/oauth/tokens), and looking afterwards for a "
-                       "token it may have left failed (%s). The new token (id %s) is returned; other tokens of client "
-                       "%s with scopes %s may be left that nobody holds: list them with "
-                       "zendesk.oauth.zendesk_oauth_token_info and revoke those (state: absent, token_id: ID)."
-                       % (suspects.render(), minted.get("id"), client_id, " ".join(scopes)))
-    elif suspects:
-        zm.module.warn("A token creation answer was lost and these tokens of client %s with the same scopes may be "
-                       "left over from it: %s. Revoke those nobody holds (state: absent, token_id: ID)."
-                       % (client_id, ", ".join(str(token_id) for token_id in suspects)))
+    mint = zm.api.create_token(client_id, scopes, **mint_context)
+    result.update(orphans_revoked=mint.orphans_revoked, orphans_suspected=mint.suspects,
+                  lost_creates_unresolved=mint.unresolved, token=token_metadata(mint.token, minted=True))
+    result["diff"]["after"] = {"tokens": [token_view(mint.token)]}
+    for warning in mint.warnings(client_id, scopes):
+        zm.module.warn(warning)
     result["revoked"], result["revoke_failed"] = revoke_after_mint(zm, to_revoke)
     return result
 
@@ -394,15 +428,13 @@ def ensure_absent(zm):
     if params["token_id"] is not None and not zm.check_mode:
         # Straight to DELETE: 204 means it was revoked now, 404 that it was already gone.
         revoked = [params["token_id"]] if zm.api.revoke_token(params["token_id"]) else []
-        result = {"changed": bool(revoked), "token": None, "replaced": [], "revoked": revoked, "revoke_failed": [],
-                  "orphans_revoked": []}
+        result = empty_result(changed=bool(revoked), token=None, revoked=revoked)
         if revoked:
             result["diff"] = {"before": {"tokens": [{"id": params["token_id"]}]}, "after": {"tokens": []}}
         return result
     if params["token_id"] is not None:  # check mode: only a read, and the same diff as a real run
         found = zm.api.get_token(params["token_id"])
-        result = {"changed": found is not None, "token": None, "replaced": [], "revoked": [], "revoke_failed": [],
-                  "orphans_revoked": []}
+        result = empty_result(changed=found is not None, token=None)
         if found is not None:
             result["revoked"] = [params["token_id"]]
             result["diff"] = {"before": {"tokens": [{"id": params["token_id"]}]}, "after": {"tokens": []}}
@@ -414,8 +446,7 @@ def ensure_absent(zm):
         client_id = resolve_client_id(zm)
         targets = [token for token in zm.api.iter_tokens(client_id)
                    if params["scopes"] is None or same_scopes(token.get("scopes"), params["scopes"])]
-    result = {"changed": bool(targets), "token": None, "replaced": [], "revoked": [], "revoke_failed": [],
-              "orphans_revoked": []}
+    result = empty_result(changed=bool(targets), token=None)
     if targets:
         result["diff"] = {"before": {"tokens": [token_view(token) for token in targets]}, "after": {"tokens": []}}
     if zm.check_mode:

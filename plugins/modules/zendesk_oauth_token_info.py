@@ -26,6 +26,7 @@ author:
   - zendesk.oauth maintainers (@zendesk-oauth)
 extends_documentation_fragment:
   - zendesk.oauth.zendesk
+  - zendesk.oauth.zendesk.scopes
 attributes:
   check_mode:
     support: full
@@ -63,8 +64,8 @@ options:
       - Scopes, for example V([read]) or V([tickets:read, users:write]), compared as a set.
       - With O(full_token), the scopes the token must have. Otherwise, list only the tokens with exactly these scopes.
       - Each is V(read), V(write), V(impersonate), C(<resource>), C(<resource>:read) or C(<resource>:write).
-        A resource Zendesk has not documented draws a warning (Zendesk adds scopes over time), a malformed entry
-        an error.
+        A malformed entry is an error; a resource Zendesk does not document is an error too, or a warning with
+        O(unknown_scopes=warn).
     type: list
     elements: str
   expiry_margin:
@@ -200,8 +201,9 @@ problem:
 from ansible_collections.zendesk.oauth.plugins.module_utils._compare import token_metadata, why_unfit
 from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
+    UNKNOWN_SCOPES_OPTION,
     ScopeError,
-    normalize_scopes,
+    check_scopes,
     same_scopes,
     token_options_problem,
 )
@@ -213,6 +215,7 @@ ARGUMENT_SPEC = {
     "token_id": {"type": "int"},
     "scopes": {"type": "list", "elements": "str"},
     "expiry_margin": {"type": "int", "default": 0},
+    "unknown_scopes": UNKNOWN_SCOPES_OPTION,
 }
 MUTUALLY_EXCLUSIVE = [("client_id", "client_identifier"), ("token_id", "full_token")]
 NO_CLIENT = object()  # client_identifier names no client
@@ -222,12 +225,11 @@ def check_input(zm):
     params = zm.params
     if params["scopes"] is not None:
         try:
-            scopes, unknown = normalize_scopes(params["scopes"])
+            scopes, warning = check_scopes(params["scopes"], params["unknown_scopes"])
         except ScopeError as exc:
             zm.fail(str(exc))
-        if unknown:
-            zm.module.warn("scopes name resources Zendesk has not documented: %s. Zendesk adds scopes over time, so "
-                           "they are compared as given." % ", ".join(unknown))
+        if warning:
+            zm.module.warn(warning + ".")
         params["scopes"] = scopes
     problem = token_options_problem(params)
     if problem:

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import copy
 
-FAULT_KINDS = ("500", "503", "429", "drop", "ambiguous", "slow")
+FAULT_KINDS = ("500", "503", "429", "404", "drop", "ambiguous", "slow")
+# Faults that only make sense for one request, so only queued (they need a Location): not in fault_rates.
+QUEUED_ONLY_FAULT_KINDS = ("redirect",)
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 DEFAULTS = {
     "rate_limit_per_minute": None,
@@ -29,9 +32,15 @@ DEFAULTS = {
     "grant_default_expires_in": None,
     "grant_default_refresh_expires_in": 2592000,
     "freeze_clock": False,
+    # Hostile behaviours (README "Hostile behaviours"): not Zendesk's, for the client's defences.
+    "cursor_pagination": True,
+    "page_link_template": None,
+    "endless_pages": None,
+    "echo_request": False,
 }
 
-_BOOLEANS = ("freeze_clock", "token_refresh_on_create")
+_BOOLEANS = ("freeze_clock", "token_refresh_on_create", "cursor_pagination", "echo_request")
+_STRINGS = ("page_link_template",)
 
 _CHOICES = {
     "rate_limit_body": ("text", "json"),
@@ -40,6 +49,7 @@ _CHOICES = {
     "page_size_over_max": ("error", "clamp"),
     "forbidden_shape": ("flat", "nested"),
     "grant_status": (200, 201),
+    "endless_pages": (None, "fresh", "repeat"),
 }
 
 # keys whose value is a number of seconds / a count; None allowed where the default is None
@@ -87,6 +97,10 @@ def merge_config(base, changes):
     for key, value in changes.items():
         if key == "fault_rates":
             merged["fault_rates"] = _merge_fault_rates(merged["fault_rates"], value)
+        elif key in _STRINGS:
+            if value is not None and not isinstance(value, str):
+                raise ConfigError("config %s must be a string or null, got %r" % (key, value))
+            merged[key] = value
         elif key in _BOOLEANS:
             if not isinstance(value, bool):
                 raise ConfigError("config %s must be true or false, got %r" % (key, value))

@@ -16,7 +16,7 @@ import math
 import random
 import re
 
-from .config import FAULT_KINDS
+from .config import FAULT_KINDS, QUEUED_ONLY_FAULT_KINDS, REDIRECT_STATUSES
 
 WINDOW_SECONDS = 60
 NOMINAL_LIMIT = 700  # what X-Rate-Limit says while rate limiting is off (Enterprise plan)
@@ -85,12 +85,19 @@ class FaultInjector:
     def _check(spec):
         if not isinstance(spec, dict):
             raise FaultSpecError("each fault must be an object")
-        unknown = set(spec) - {"method", "path", "path_regex", "fault", "count", "retry_after", "delay"}
+        unknown = set(spec) - {"method", "path", "path_regex", "fault", "count", "retry_after", "delay", "status",
+                               "location"}
         if unknown:
             raise FaultSpecError("unknown fault key(s): %s" % ", ".join(sorted(unknown)))
         kind = str(spec.get("fault"))
-        if kind not in FAULT_KINDS:
-            raise FaultSpecError("fault must be one of %s, got %r" % (", ".join(FAULT_KINDS), spec.get("fault")))
+        kinds = FAULT_KINDS + QUEUED_ONLY_FAULT_KINDS
+        if kind not in kinds:
+            raise FaultSpecError("fault must be one of %s, got %r" % (", ".join(kinds), spec.get("fault")))
+        if kind == "redirect":
+            if not isinstance(spec.get("location"), str) or not spec["location"]:
+                raise FaultSpecError("a redirect fault needs location, the URL to send the client to")
+            if spec.get("status", 307) not in REDIRECT_STATUSES:
+                raise FaultSpecError("a redirect's status must be one of %s" % (list(REDIRECT_STATUSES),))
         count = spec.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise FaultSpecError("count must be a positive integer")
@@ -102,6 +109,8 @@ class FaultInjector:
             "count": count,
             "retry_after": spec.get("retry_after"),
             "delay": spec.get("delay"),
+            "status": spec.get("status", 307),
+            "location": spec.get("location"),
         }
         if checked["path_regex"]:
             try:

@@ -61,9 +61,14 @@ def _size(request, name, config):
     return size
 
 
-def _url(request, drop, extra):
+def _url(request, drop, extra, config):
+    """A page link: Zendesk's absolute URL, or the hostile ``page_link_template`` filled in."""
     kept = [(k, v) for k, v in request.query if not drop(k)]
-    return "%s%s?%s" % (request.base_url, request.path, urlencode(kept + extra))
+    query = urlencode(kept + extra)
+    template = config["page_link_template"]
+    if template is not None:
+        return template.replace("{path}", request.path).replace("{query}", query)
+    return "%s%s?%s" % (request.base_url, request.path, query)
 
 
 def is_cursor_request(request):
@@ -71,9 +76,13 @@ def is_cursor_request(request):
 
 
 def paginate(request, records, key, config, render):
-    """The list body ``{key: [render(r), ...], <pagination fields>}`` for ``records`` (dicts with ``id``)."""
+    """The list body ``{key: [render(r), ...], <pagination fields>}`` for ``records`` (dicts with ``id``).
+
+    Cursor style for a request with ``page[...]`` unless ``cursor_pagination`` is off (an endpoint
+    that ignores it), offset style otherwise.
+    """
     records = sorted(records, key=lambda r: r["id"])
-    if is_cursor_request(request):
+    if is_cursor_request(request) and config["cursor_pagination"]:
         body = _cursor_page(request, records, key, config)
     else:
         body = _offset_page(request, records, key, config)
@@ -100,7 +109,8 @@ def _cursor_page(request, records, key, config):
         forward = True
 
     def link(param, record_id):
-        return _url(request, lambda k: k.startswith("page["), [("page[size]", str(size)), (param, encode_cursor(record_id))])
+        return _url(request, lambda k: k.startswith("page["), [("page[size]", str(size)), (param, encode_cursor(record_id))],
+                    config)
 
     if page:
         first, last = page[0]["id"], page[-1]["id"]
@@ -118,6 +128,13 @@ def _cursor_page(request, records, key, config):
     else:
         meta = {"has_more": False, "after_cursor": None, "before_cursor": None}
         links = {"prev": None, "next": None}
+    endless = config["endless_pages"]
+    if endless and forward:
+        # Hostile: there is always more. "fresh" hands out a new cursor each time, "repeat" the one asked with.
+        current = decode_cursor(after) if after else (page[-1]["id"] if page else 0)
+        value = current + 1 if endless == "fresh" else current
+        meta.update(has_more=True, after_cursor=encode_cursor(value))
+        links["next"] = link("page[after]", value)
     return {key: page, "meta": meta, "links": links}
 
 
@@ -133,11 +150,15 @@ def _offset_page(request, records, key, config):
     page = records[start:start + per_page]
 
     def link(page_number):
-        return _url(request, lambda k: k in ("page", "per_page"), [("page", str(page_number)), ("per_page", str(per_page))])
+        return _url(request, lambda k: k in ("page", "per_page"), [("page", str(page_number)), ("per_page", str(per_page))],
+                    config)
 
+    next_number = number + 1 if start + per_page < len(records) else None
+    if config["endless_pages"]:  # hostile: there is always a next page ("repeat": this page again)
+        next_number = number if config["endless_pages"] == "repeat" else number + 1
     return {
         key: page,
-        "next_page": link(number + 1) if start + per_page < len(records) else None,
+        "next_page": link(next_number) if next_number else None,
         "previous_page": link(number - 1) if number > 1 else None,
         "count": len(records),
     }

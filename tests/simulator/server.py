@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from . import api, control, grants
 from .auth import auth_kind
 from .faults import FaultInjector
-from .messages import (INTERNAL_ERROR, INVALID_ENDPOINT, RATE_LIMIT_JSON, RATE_LIMIT_TEXT, SERVICE_UNAVAILABLE,
-                       ApiError, Request, Response)
+from .messages import (INTERNAL_ERROR, INVALID_ENDPOINT, NOT_FOUND, RATE_LIMIT_JSON, RATE_LIMIT_TEXT,
+                       SERVICE_UNAVAILABLE, ApiError, Request, Response)
 from .state import State, iso
 
 CONTROL_PREFIX = "/_sim/"
@@ -121,6 +121,10 @@ class App:
         kind = fault["fault"] if fault else None
         if kind == "500":
             return Response(500, INTERNAL_ERROR)
+        if kind == "404":  # the record vanished just before this request (a concurrent delete)
+            return Response(404, NOT_FOUND)
+        if kind == "redirect":
+            return Response(fault["status"], None, {"Location": fault["location"]})
         if kind == "503":
             headers = {"Retry-After": str(fault["retry_after"])} if fault["retry_after"] is not None else {}
             return Response(503, SERVICE_UNAVAILABLE, headers)
@@ -135,8 +139,9 @@ class App:
             return Response(429, RATE_LIMIT_JSON, headers)
         return Response(429, None, headers, text=RATE_LIMIT_TEXT)
 
-    @staticmethod
-    def _finish(response, rate, request):
+    def _finish(self, response, rate, request):
+        if self.state.config["echo_request"] and response.status >= 400:
+            response = _echo_request(response, request)
         response.headers.update(rate.headers())
         if response.status == 429:
             response.headers["X-Rate-Limit-Remaining"] = "0"
@@ -162,6 +167,24 @@ class App:
             "request_id": request.request_id,
             "body": body,
         })
+
+
+def _echo_request(response, request):
+    """A copy of an error answer that repeats the request: its headers (Authorization included) and body.
+
+    Hostile config ``echo_request``: some servers and proxies do this; the client must never show it.
+    """
+    headers = "; ".join("%s: %s" % (name, value) for name, value in request.headers.items())
+    body = request.body.decode("utf-8", "replace")
+    echo = "[request %s %s; headers: %s; body: %s]" % (request.method, request.path, headers, body)
+    if response.text is not None or not isinstance(response.body, dict):
+        text = response.text if response.text is not None else json.dumps(response.body)
+        return Response(response.status, None, response.headers, text="%s %s" % (text, echo))
+    body = dict(response.body)
+    for key in ("description", "error_description"):
+        if key in body or key == "description":
+            body[key] = ("%s %s" % (body.get(key) or "", echo)).strip()
+    return Response(response.status, body, response.headers)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -20,16 +20,18 @@ password fails without touching it. examples/bootstrap.yml runs too once it exis
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import subprocess
+from urllib.parse import quote
 
 import pytest
 import requests
 
 from playbook_runner import (ADMIN_API_TOKEN, ADMIN_EMAIL, ANSIBLE_VAULT, REPO, admin_connection, ansible_env, finish,
                              play, run_playbook, start_playbook, vault_decrypt, vault_encrypt, write_playbook)
-from simulator import Simulator, SimulatorControl
+from simulator import AGENT, Simulator, SimulatorControl
 
 CLIENT = "zendesk.oauth.zendesk_oauth_client"
 CLIENT_INFO = "zendesk.oauth.zendesk_oauth_client_info"
@@ -316,3 +318,60 @@ def test_example_bootstrap_playbook_leaks_nothing(sim, tmp_path):
     assert leaks(secrets, texts) == [], "secrets found (label, where): %s" % leaks(secrets, texts)
     assert os.stat(vault_file).st_mode & 0o777 == 0o600
     assert secrets["client acme_integration secret"] in vault_decrypt(vault_file, VAULT_PASSWORD)
+
+
+def secret_forms(secret):
+    """A secret as an echoing server may send it back: raw, URL-encoded, base64."""
+    return {"raw": secret, "url-encoded": quote(secret, safe=""),
+            "base64": base64.b64encode(secret.encode("utf-8")).decode("ascii")}
+
+
+def test_an_error_that_echoes_the_request_leaks_no_credential(sim, tmp_path):
+    """A server (or proxy) whose error bodies repeat the request: the Authorization header (Basic base64 of
+    email/token:api_token, or Bearer), and the JSON body (a client secret). Module messages, the role's error
+    line and its rescue message, at -vvvv, must hold none of them in any form."""
+    sim.control.set_config(echo_request=True)
+    client_secret = "echo-client-secret-4f1a9c2e7b"
+    seeded = sim.control.seed(
+        clients=[{"identifier": "echo-public", "name": "Echo", "kind": "public", "secret": client_secret}],
+        tokens=[{"client_identifier": "echo-public", "scopes": ["users:read"]}])
+    users_only_token = seeded["tokens"][0]["full_token"]
+    connection = admin_connection(sim.url, api_token=from_env("HYGIENE_API_TOKEN"))
+    tasks = [
+        # 422: Zendesk knows no client 42; the admin's Basic header comes back in the error body.
+        {"name": "mint for a client that does not exist", TOKEN: {"client_id": 42, "scopes": ["read"]},
+         "ignore_errors": True, "register": "minted"},
+        # 403: the bearer token lacks the read scope; the Bearer header comes back.
+        {"name": "list clients with a token that may not", CLIENT_INFO: {"oauth_token": from_env("HYGIENE_USERS_TOKEN"),
+                                                                         "email": None, "api_token": None},
+         "ignore_errors": True},
+        # 400 unauthorized_client: a public client; the body with client_secret comes back.
+        {"name": "client credentials for a public client",
+         GRANT: {"grant_type": "client_credentials", "client_identifier": "echo-public",
+                 "client_secret": from_env("HYGIENE_CLIENT_SECRET"), "scopes": ["read"]},
+         "ignore_errors": True},
+        {"name": "show the message", "ansible.builtin.debug": {"msg": "{{ minted.msg | default('') }}"}},
+    ]
+    # The role as an agent (not an admin): its client lookup gets a 403 with the agent's Basic header.
+    role = {"role": "zendesk.oauth.oauth_bootstrap", "vars": {
+        "oauth_bootstrap_client_identifier": "echo-role", "oauth_bootstrap_url": sim.url,
+        "oauth_bootstrap_email": "agent@example.com", "oauth_bootstrap_api_token": from_env("HYGIENE_AGENT_TOKEN"),
+        "oauth_bootstrap_store": "fact"}}
+    plays = [play(tasks, connection, name="modules against an echoing server"),
+             play([], name="the role against an echoing server", roles=[role])]
+    env = {"HYGIENE_API_TOKEN": ADMIN_API_TOKEN, "HYGIENE_USERS_TOKEN": users_only_token,
+           "HYGIENE_CLIENT_SECRET": client_secret, "HYGIENE_AGENT_TOKEN": AGENT["api_token"]}
+    result = run_playbook(plays, str(tmp_path), verbosity=4, stdout_callback=None, env=env)
+
+    assert result.rc != 0, "the role was to fail as an agent"
+    assert result.output.count("[request ") >= 4, "the echoing server was not reached as planned"
+    secrets = {
+        "admin API token": ADMIN_API_TOKEN, "agent API token": AGENT["api_token"],
+        "admin Basic credential": "%s/token:%s" % (ADMIN_EMAIL, ADMIN_API_TOKEN),
+        "agent Basic credential": "agent@example.com/token:%s" % AGENT["api_token"],
+        "bearer token": users_only_token, "client secret": client_secret,
+    }
+    found = [(label, form) for label, secret in secrets.items() for form, text in secret_forms(secret).items()
+             if text in result.output]
+    assert found == [], "secrets in the output (label, form): %s" % found
+    assert "Authorization: Basic ********" in result.output and "Bearer ********" in result.output

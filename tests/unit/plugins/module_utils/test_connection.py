@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import base64
+import os
 
 import pytest
 
@@ -56,12 +57,78 @@ def test_malformed_url_is_refused(url):
         resolve_connection(params(url=url, **BASIC), {})
 
 
-def test_url_keeps_path_without_trailing_slash_and_warns_for_remote_http():
-    kwargs, warnings, dummy = resolve_connection(params(url="http://proxy.example:8080/zd/", **BASIC), {})
-    assert kwargs["base_url"] == "http://proxy.example:8080/zd"
-    assert any("unencrypted" in w for w in warnings)
-    kwargs, warnings, dummy = resolve_connection(params(url="http://127.0.0.1:8080", **BASIC), {})
-    assert warnings == []
+def test_url_keeps_path_without_trailing_slash():
+    kwargs, warnings, dummy = resolve_connection(params(url="https://proxy.example:8443/zd/", **BASIC), {})
+    assert kwargs["base_url"] == "https://proxy.example:8443/zd" and warnings == []
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080", "http://127.8.9.10", "http://localhost:9",
+                                 "http://[::1]:8080/zd", "http://api.localhost"])
+def test_plain_http_to_this_machine_is_allowed_silently(url):
+    kwargs, warnings, dummy = resolve_connection(params(url=url, **BASIC), {})
+    assert kwargs["base_url"] == url and warnings == []
+
+
+@pytest.mark.parametrize("url", ["http://proxy.example:8080/zd", "http://10.0.0.5", "http://[2001:db8::1]:80",
+                                 "http://localhost.example.com"])
+def test_plain_http_elsewhere_is_refused_unless_allowed_by_name(url):
+    with pytest.raises(ConnectionOptionError) as caught:
+        resolve_connection(params(url=url, **BASIC), {})
+    assert "plain http" in str(caught.value) and "allow_unencrypted_http: true" in str(caught.value)
+    kwargs, warnings, dummy = resolve_connection(params(url=url, allow_unencrypted_http=True, **BASIC), {})
+    assert kwargs["base_url"] == url and any("unencrypted" in w for w in warnings)
+
+
+def test_the_environment_allows_plain_http_only_for_the_url_it_gives():
+    env = {"ZENDESK_URL": "http://zendesk-test.internal", "ZENDESK_ALLOW_UNENCRYPTED_HTTP": "true"}
+    kwargs, warnings, dummy = resolve_connection(params(**BASIC), env)
+    assert kwargs["base_url"] == "http://zendesk-test.internal" and any("unencrypted" in w for w in warnings)
+    # A url in the task is not vouched for by the environment's permission.
+    with pytest.raises(ConnectionOptionError, match="plain http"):
+        resolve_connection(params(url="http://other.internal", **BASIC), env)
+    # The task may still say no to the environment's URL.
+    with pytest.raises(ConnectionOptionError, match="plain http"):
+        resolve_connection(params(allow_unencrypted_http=False, **BASIC), env)
+    with pytest.raises(ConnectionOptionError, match="ZENDESK_ALLOW_UNENCRYPTED_HTTP"):
+        resolve_connection(params(**BASIC), dict(env, ZENDESK_ALLOW_UNENCRYPTED_HTTP="perhaps"))
+
+
+@pytest.mark.parametrize("url, port", [("https://acme.example:99999", "99999"), ("https://acme.example:0", "0"),
+                                       ("https://acme.example:http", "http"), ("https://acme.example:", "empty"),
+                                       ("https://acme.example:65536/zd", "65536")])
+def test_a_port_outside_1_to_65535_is_refused(url, port):
+    with pytest.raises(ConnectionOptionError) as caught:
+        resolve_connection(params(url=url, **BASIC), {})
+    assert "url" in str(caught.value) and "(%s)" % port in str(caught.value) and "1 to 65535" in str(caught.value)
+
+
+def test_ports_1_and_65535_are_fine():
+    for url in ("https://acme.example:1", "https://acme.example:65535"):
+        assert resolve_connection(params(url=url, **BASIC), {})[0]["base_url"] == url
+
+
+def test_ca_path_must_name_a_readable_pem_bundle(tmp_path):
+    missing = str(tmp_path / "missing.pem")
+    with pytest.raises(ConnectionOptionError) as caught:
+        resolve_connection(params(subdomain="acme", ca_path=missing, **BASIC), {})
+    assert str(caught.value).startswith("ca_path %r does not exist" % missing)
+    not_pem = tmp_path / "notes.txt"
+    not_pem.write_text("not a certificate\n")
+    with pytest.raises(ConnectionOptionError, match="holds no PEM certificate"):
+        resolve_connection(params(subdomain="acme", ca_path=str(not_pem), **BASIC), {})
+    with pytest.raises(ConnectionOptionError, match=r"ca_path \(from ZENDESK_CA_PATH\) .* does not exist"):
+        resolve_connection(params(subdomain="acme", **BASIC), {"ZENDESK_CA_PATH": missing})
+
+
+def test_a_ca_bundle_that_loads_is_accepted(tmp_path):
+    import ssl
+    bundle = ssl.get_default_verify_paths().cafile or ssl.get_default_verify_paths().openssl_cafile
+    if not bundle or not os.path.isfile(bundle):
+        pytest.skip("this machine has no system CA bundle file")
+    kwargs = resolve_connection(params(subdomain="acme", ca_path=bundle, **BASIC), {})[0]
+    assert kwargs["ca_path"] == bundle
+    assert resolve_connection(params(subdomain="acme", ca_path=str(tmp_path), **BASIC), {})[0]["ca_path"] == str(
+        tmp_path)
 
 
 def test_subdomain_and_url_together_are_refused():
@@ -85,7 +152,7 @@ def test_exactly_one_auth_method(given, fragment):
     ({"timeout": 0}, "timeout=0"), ({"timeout": -1}, "timeout"), ({"timeout": 100000}, "timeout"),
     ({"max_retries": -1}, "max_retries"), ({"max_retries": 1000}, "max_retries"),
     ({"max_retry_wait": -5}, "max_retry_wait"), ({"max_retry_wait": 10 ** 6}, "max_retry_wait"),
-    ({"ca_path": "/ca.pem", "validate_certs": False}, "ca_path"),
+    ({"ca_path": "/ca.pem", "validate_certs": False}, "ca_path is set but validate_certs is false"),
 ])
 def test_limits_are_checked(given, fragment):
     with pytest.raises(ConnectionOptionError, match=fragment):

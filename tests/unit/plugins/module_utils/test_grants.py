@@ -243,10 +243,14 @@ def test_scopes_are_one_space_separated_string_without_duplicates():
     assert grant.body["scope"] == "tickets:read users:write" and grant.warnings == []
 
 
-def test_undocumented_resource_and_numeric_identifier_draw_warnings():
-    grant = Grant(CLIENT_CREDENTIALS, "900000000001", client_secret="s3cret", scopes=["widgets:read"])
+def test_undocumented_resource_fails_by_default_and_warns_when_asked():
+    with pytest.raises(GrantInputError, match="widgets.*unknown_scopes: warn"):
+        Grant(CLIENT_CREDENTIALS, "app", client_secret="s3cret", scopes=["widgets:read"])
+    grant = Grant(CLIENT_CREDENTIALS, "900000000001", client_secret="s3cret", scopes=["widgets:read"],
+                  unknown_scopes="warn")
     assert any("all digits" in warning and "not its numeric id" in warning for warning in grant.warnings)
-    assert any("not documented: widgets" in warning for warning in grant.warnings)
+    assert any("not among the resources Zendesk documents" in warning and "widgets" in warning
+               for warning in grant.warnings)
 
 
 # -- errors Zendesk answers -------------------------------------------------------------------------

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.zendesk.oauth.plugins.doc_fragments.zendesk import ModuleDocFragment
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
+    KNOWN_RESOURCES,
+    KNOWN_RESOURCES_SOURCE,
     MAX_EXPIRY_MARGIN,
     ScopeError,
+    check_scopes,
     is_expired,
     normalize_scopes,
     parse_time,
@@ -48,6 +52,42 @@ def test_scopes_must_be_a_non_empty_list():
         normalize_scopes("read")
     with pytest.raises(ScopeError, match="must not be empty"):
         normalize_scopes([])
+
+
+def test_an_unknown_resource_fails_by_default_naming_the_list_and_the_option():
+    with pytest.raises(ScopeError) as caught:
+        check_scopes(["read", "tickts:read"])
+    message = str(caught.value)
+    assert "tickts" in message and "unknown_scopes: warn" in message and KNOWN_RESOURCES_SOURCE in message
+    assert all(resource in message for resource in KNOWN_RESOURCES)
+
+
+def test_an_unknown_resource_is_sent_with_a_warning_naming_the_list_when_asked():
+    scopes, warning = check_scopes(["tickts:read", "read", "read"], "warn")
+    assert scopes == ["tickts:read", "read"]
+    assert "tickts" in warning and "unknown_scopes=warn" in warning and KNOWN_RESOURCES_SOURCE in warning
+    assert all(resource in warning for resource in KNOWN_RESOURCES)
+
+
+@pytest.mark.parametrize("unknown_scopes", ["fail", "warn"])
+def test_known_resources_pass_either_way(unknown_scopes):
+    scopes = sorted(KNOWN_RESOURCES) + ["read", "impersonate", "tickets:write"]
+    assert check_scopes(scopes, unknown_scopes) == (scopes, None)
+
+
+def test_malformed_scopes_fail_whatever_unknown_scopes_says():
+    with pytest.raises(ScopeError, match="malformed"):
+        check_scopes(["tickets:delete"], "warn")
+
+
+def test_the_documented_list_is_the_checked_list():
+    """The doc fragment names every resource of KNOWN_RESOURCES, and no other (one list, shown once)."""
+    import re
+    import yaml
+    doc = yaml.safe_load(ModuleDocFragment.SCOPES)["options"]["unknown_scopes"]["description"]
+    text = " ".join(doc)
+    named = set(re.findall(r"C\(([a-z_]+)\)", text)) - {"tickts"}
+    assert named == KNOWN_RESOURCES and KNOWN_RESOURCES_SOURCE in text
 
 
 def test_scopes_compare_as_sets():
