@@ -84,7 +84,16 @@ options:
       - After a new token is minted, revoke the tokens it replaces, so that no token is left that nobody holds.
         Those are the held O(full_token) when it still works for this client, and with O(recreate=always) and no
         O(full_token), the client's other tokens with the same scopes.
-      - Set V(false) to revoke later yourself, for example after storing the new token (mint, store, then revoke).
+      - Set V(false) to revoke later yourself, for example after storing the new token (mint, store, then revoke
+        the ids in RV(replaced)).
+    type: bool
+    default: true
+  find_replaced:
+    description:
+      - With O(recreate=always) and no O(full_token), whether to list the client's tokens first to find those the
+        new token replaces (RV(replaced)) and revoke them (O(revoke_replaced)).
+      - Set V(false) when you know there is nothing to replace, to save that request (a client created moments
+        ago); RV(replaced) is then empty and nothing is revoked.
     type: bool
     default: true
   expiry_margin:
@@ -229,8 +238,9 @@ valid:
 replaced:
   description:
     - Ids of the live tokens that the token minted by this task replaces (the held O(full_token) when it still works
-      for this client, or with O(recreate=always) the client's tokens with the same scopes), whether or not they
-      were revoked. With O(revoke_replaced=false), these are the ids to revoke once the new token is stored.
+      for this client, or with O(recreate=always) the client's tokens with the same scopes, unless
+      O(find_replaced=false)), whether or not they were revoked. With O(revoke_replaced=false), these are the ids to
+      revoke once the new token is stored.
   returned: always
   type: list
   elements: int
@@ -302,6 +312,7 @@ ARGUMENT_SPEC = {
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "recreate": {"type": "str", "choices": ["never", "always"], "default": "never"},
     "revoke_replaced": {"type": "bool", "default": True},
+    "find_replaced": {"type": "bool", "default": True},
     "expiry_margin": {"type": "int", "default": 0},
     "unknown_scopes": UNKNOWN_SCOPES_OPTION,
 }
@@ -374,8 +385,8 @@ def ensure_present(zm):
         # A working token of this client that is being replaced; a token of another client is none of ours.
         replaced = [held] if held is not None and held.get("client_id") == client_id else []
         mint_context["known_ids"] = [token["id"] for token in replaced]
-    elif params["recreate"] == "always" and not params["revoke_replaced"]:
-        # Nothing to keep and nothing to revoke: minting needs no list (a first bootstrap stays at the floor).
+    elif params["recreate"] == "always" and not params["find_replaced"]:
+        # The caller knows there is nothing to replace: minting needs no list (a first bootstrap stays at the floor).
         replaced = []
     else:
         listed, as_of = zm.api.list_tokens_as_of(client_id)

@@ -31,14 +31,18 @@ import yaml
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.zendesk.oauth.plugins.module_utils import _bootstrap as plan
-from ansible_collections.zendesk.oauth.plugins.module_utils._connection import ConnectionOptionError, resolve_connection
+from ansible_collections.zendesk.oauth.plugins.module_utils._connection import (
+    CONNECTION_ARGUMENT_SPEC,
+    ConnectionOptionError,
+    resolve_connection,
+)
 from ansible_collections.zendesk.oauth.plugins.module_utils._grants import Grant, GrantInputError
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
     CLIENTS_PATH,
     MAX_EXPIRY_MARGIN,
     TOKENS_PATH,
     ScopeError,
-    normalize_scopes,
+    check_scopes,
 )
 from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import run_module
 from ansible_collections.zendesk.oauth.plugins.plugin_utils._stores import StoreConflict, StoreError, build_store
@@ -47,7 +51,8 @@ ROLE_SPEC = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path
                          "roles", "oauth_bootstrap", "meta", "argument_specs.yml")
 # The keys of a role option that mean something to ArgumentSpecValidator (the rest is documentation).
 SPEC_KEYS = ("type", "required", "default", "choices", "elements", "no_log", "aliases", "options")
-CONNECTION_VARIABLES = ("subdomain", "url", "email", "api_token", "oauth_token", "validate_certs", "ca_path", "timeout")
+CONNECTION_VARIABLES = ("subdomain", "url", "email", "api_token", "oauth_token", "validate_certs", "ca_path", "timeout",
+                        "allow_unencrypted_http")
 GRANT_PATH = "/oauth/tokens"
 
 
@@ -224,6 +229,7 @@ class Bootstrap(object):
         if held_token and client_id is not None:
             verified = self.steps.call("Verify the held token", "zendesk_oauth_token_info", {
                 "full_token": held_token, "client_id": client_id, "scopes": self.scopes,
+                "unknown_scopes": self.o["oauth_bootstrap_unknown_scopes"],
                 "expiry_margin": self.o["oauth_bootstrap_expiry_margin"]}, check_mode=False)
             if not verified.get("valid"):
                 self.notes.append("The held token was not kept: %s." % (verified.get("problem") or "it does not work"))
@@ -355,7 +361,10 @@ class Bootstrap(object):
         self._next_journal = {"operation": plan.MINT, "before_ids": [] if created else None}
         result = self.steps.call("Mint a token with the admin credential", "zendesk_oauth_token", {
             "client_id": client_id, "scopes": self.scopes, "recreate": "always",
-            "revoke_replaced": plan.revoke_unheld(self.o, held_token)})
+            "unknown_scopes": self.o["oauth_bootstrap_unknown_scopes"],
+            # The held token is revoked after the store is written; the client's other tokens only when asked.
+            "revoke_replaced": plan.revoke_unheld(self.o, held_token),
+            "find_replaced": plan.revoke_unheld(self.o, held_token)})
         return result["token"]
 
     def fetch(self, client_id):
@@ -370,7 +379,8 @@ class Bootstrap(object):
         return self.learn_id(answer, client_id)
 
     def grant_args(self, grant_type, refresh_token=None):
-        args = {"grant_type": grant_type, "client_identifier": self.identifier, "scopes": self.scopes}
+        args = {"grant_type": grant_type, "client_identifier": self.identifier, "scopes": self.scopes,
+                "unknown_scopes": self.o["oauth_bootstrap_unknown_scopes"]}
         if self.secret:
             args["client_secret"] = self.secret
         if refresh_token:
@@ -428,10 +438,14 @@ def window_of(client_kwargs):
 def prepare(options, connection, defaults_for, environ):
     """Every check that needs no request: options, scopes, connection; returns (base_url, client kwargs)."""
     problems = plan.option_problems(options)
+    warnings = []
     try:
-        options["oauth_bootstrap_scopes"] = normalize_scopes(options["oauth_bootstrap_scopes"])[0]
+        options["oauth_bootstrap_scopes"], warning = check_scopes(options["oauth_bootstrap_scopes"],
+                                                                  options["oauth_bootstrap_unknown_scopes"])
+        if warning:
+            warnings.append("oauth_bootstrap_scopes: %s" % warning)
     except ScopeError as exc:
-        problems.append("oauth_bootstrap_scopes: %s" % exc)
+        problems.append("oauth_bootstrap_scopes: %s (oauth_bootstrap_unknown_scopes)" % exc)
     if not 0 <= options["oauth_bootstrap_expiry_margin"] <= MAX_EXPIRY_MARGIN:
         problems.append("oauth_bootstrap_expiry_margin=%s is out of range: give 0 to %d seconds"
                         % (options["oauth_bootstrap_expiry_margin"], MAX_EXPIRY_MARGIN))
@@ -442,7 +456,7 @@ def prepare(options, connection, defaults_for, environ):
     except GrantInputError as exc:
         problems.append("oauth_bootstrap_token_expires_in / oauth_bootstrap_refresh_token_expires_in: %s" % exc)
     try:
-        params = dict((name, None) for name in CONNECTION_VARIABLES + ("max_retries", "max_retry_wait"))
+        params = dict((name, None) for name in CONNECTION_ARGUMENT_SPEC)
         params.update(defaults_for("zendesk.oauth.zendesk_oauth_client"))
         params.update(connection)
         client_kwargs = resolve_connection(params, environ)[0]
@@ -452,7 +466,7 @@ def prepare(options, connection, defaults_for, environ):
         client_kwargs = None
     if problems:
         raise plan.BootstrapError("%s. Nothing was sent to Zendesk." % "; ".join(p.rstrip(".") for p in problems))
-    return client_kwargs["base_url"], client_kwargs
+    return client_kwargs["base_url"], client_kwargs, warnings
 
 
 def execute(values, environ, defaults_for, check_mode=False, diff=False):
@@ -473,9 +487,10 @@ def execute(values, environ, defaults_for, check_mode=False, diff=False):
     store = build_store(options, environ, check_mode=check_mode)
     bootstrap = None
     try:
-        base_url, client_kwargs = prepare(options, connection, defaults_for, environ)
+        base_url, client_kwargs, warnings = prepare(options, connection, defaults_for, environ)
         store.check()
         steps = Steps(connection, defaults_for, environ, check_mode, diff)
+        steps.warnings.extend(warnings)
         with store:
             bootstrap = Bootstrap(options, steps, store, base_url, window_of(client_kwargs), check_mode)
             steps.hook(bootstrap.before_write)
