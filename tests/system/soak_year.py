@@ -273,7 +273,9 @@ class Year(object):
                 problems.append("the store's %s is not the token's %s" % (key, field))
         if token["expired"] or (epoch(token["expires_at"]) or float("inf")) <= now:
             problems.append("the stored token has expired (at %s)" % token["expires_at"])
-        if token["refresh_token"] and (epoch(token["refresh_token_expires_at"]) or float("inf")) <= now:
+        # A refresh token matters only for a token that expires (a lasting token may outlive its refresh token).
+        if (token["expires_at"] and token["refresh_token"]
+                and (epoch(token["refresh_token_expires_at"]) or float("inf")) <= now):
             problems.append("the stored refresh token has expired (at %s)" % token["refresh_token_expires_at"])
         return problems
 
