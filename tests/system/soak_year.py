@@ -74,7 +74,7 @@ RULES_2027 = {
     "grant_default_refresh_expires_in": REFRESH_TTL,  # documented: refresh tokens live 30 days
     # The reference's unknowns (§2.2, §3.3, §3.4): whether tokens an admin mints with
     # POST /api/v2/oauth/tokens get the default lifetime, and whether they carry a refresh token.
-    # Assumed here: both, as for every other token after 2027-04-01.
+    # Assumed here: both, like every other token.
     "token_default_ttl": ACCESS_TTL,
     "token_refresh_on_create": True,
 }
@@ -84,9 +84,6 @@ IDENTIFIER = "year_integration"
 PASSWORD = "soak-year-vault-password-7c2e"
 ROLE_TASK = "zendesk.oauth.oauth_bootstrap : Ensure the OAuth client and its token, kept in the store"
 SUMMARY_TASK = "zendesk.oauth.oauth_bootstrap : Show the client and token (no secrets)"
-# How a run settled the token, as the role says it (plugins/module_utils/_bootstrap.py HOW).
-HOW = {"minted with the admin credential": "mint", "refreshed with the held refresh token": "refresh",
-       "the held token works and was kept": "keep"}
 
 # Kinds of run: the first one, a refresh, a refresh refused (the refresh token died) then a mint, a keep,
 # and a mint with no refresh tried (which the 2027 rules never call for).
@@ -219,9 +216,10 @@ class Year(object):
         result = playbook_runner.run_playbook(self.playbook, self.workdir)
         if result.rc != 0:
             return "ansible-playbook exited %s:\n%s" % (result.rc, result.output[-3000:]), None, None
-        summary = result.result(SUMMARY_TASK)["msg"]
-        token_line = [line for line in summary if line.startswith("OAuth token:")]
-        path = [HOW[how] for how in HOW if token_line and how in token_line[0]]
+        # The role's summary says how the run settled the token in the words of _bootstrap.HOW.
+        token_line = [line for line in result.result(SUMMARY_TASK)["msg"] if line.startswith("OAuth token:")]
+        how = playbook_runner.module_utils("_bootstrap").HOW
+        path = [name for name, words in how.items() if token_line and ", %s," % words in token_line[0]]
         return None, path[0] if path else "unknown", bool(result.result(ROLE_TASK).get("changed"))
 
     # -- what the simulator says -------------------------------------------------------------------
