@@ -24,6 +24,7 @@ TASK := bash .ci/tasks.sh
 help:
 	@echo 'make demo           the bootstrap role against the embedded simulator, run twice (second: changed=0)'
 	@echo 'make bench          benchmark: requests, task overhead, scale, rate-limit budget -> docs/benchmarks.md'
+	@echo 'make soak-year      the role for a simulated year under the 2027 token rules -> tests/output/soak-year.json'
 	@echo 'make test           every check below on ansible-core $(CORE) / Python $(PY)'
 	@echo 'make test-matrix    sanity + units + integration on MATRIX="$(MATRIX)"'
 	@echo 'make venv           .venv (Python 3.12) with the pinned tools of requirements-dev.txt'
@@ -48,6 +49,12 @@ venv simulator pytest sanity units integration lint changelog-lint docs-lint doc
 # runs nothing, says so and exits 0.
 .PHONY: test-live test-live-clean
 test-live test-live-clean:
+	@$(TASK) $@
+
+# A year of the role under Zendesk's 2027 token rules in simulated time (tests/system/soak_year.py);
+# make pytest runs a 60-run version (tests/system/test_soak_year.py).
+.PHONY: soak-year
+soak-year:
 	@$(TASK) $@
 
 clean:

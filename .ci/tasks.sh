@@ -238,6 +238,14 @@ task_bench() {
   python bench/run.py --out docs/benchmarks.md ${BENCH_ARGS:-}
 }
 
+# The role for a simulated year under Zendesk's 2027 token rules: runs every 12 hours, a 40-day gap
+# that outlives the refresh token. Prints the figures; the report goes to tests/output/soak-year.json.
+task_soak_year() {
+  use_dev_venv || return
+  python tests/system/soak_year.py --days 365 --every-hours 12 --gap-start-day 180 --gap-days 40 \
+    --json tests/output/soak-year.json
+}
+
 task_molecule() {
   use_dev_venv || return
   if [ ! -d extensions/molecule ]; then
