@@ -11,7 +11,7 @@ module: zendesk_oauth_bootstrap
 short_description: The work of the oauth_bootstrap role (use the role)
 version_added: 0.1.0
 description:
-  - The engine of the M(zendesk.oauth.oauth_bootstrap) role, which is how to use it. It takes no arguments; it reads
+  - The engine of the P(zendesk.oauth.oauth_bootstrap#role) role, which is how to use it. It takes no arguments; it reads
     the role's C(oauth_bootstrap_*) variables, typed by the role's argument spec, so C("false"), C("no"), C("0") and
     C("off") given as strings (C(-e), INI inventories, AWX extra vars) are false, as modules read them.
   - 'It runs in the controller''s process: it reads and locks the store (an Ansible Vault file, a KV v2 secret, or

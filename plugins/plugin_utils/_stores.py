@@ -11,8 +11,8 @@ Every store reads and writes one record (plugins/module_utils/_bootstrap.py RECO
 - FactStore keeps nothing (the playbook passes the token back);
 - VaultFileStore is an Ansible Vault encrypted YAML vars file, decrypted and encrypted in this
   process, written atomically (a 0600 temp file in the same directory, fsync, os.replace), with an
-  advisory lock (a `<file>.lock` beside it) held from the first read to the last write, so runs
-  that overlap on one file wait for each other;
+  advisory lock on its directory held from the first read to the last write, so runs that overlap
+  on one file wait for each other (and leave no lock file behind);
 - KvStore is a HashiCorp Vault / OpenBao KV version 2 secret, over requests: capabilities,
   mount version, read, check-and-set write; an AppRole login is revoked when the store closes,
   whatever happened.
@@ -108,9 +108,6 @@ class VaultFileStore(Store):
     def directory(self):
         return os.path.dirname(self.path) or "."
 
-    @property
-    def lock_path(self):
-        return self.path + ".lock"
 
     def check(self):
         if not self.path:
@@ -129,10 +126,19 @@ class VaultFileStore(Store):
         if os.path.isdir(self.path):
             raise StoreError("oauth_bootstrap_vault_file %s is a directory: give the path of a file in it. Nothing was "
                              "sent to Zendesk." % self.path)
-        if not self._check_mode and not os.access(self.directory, os.W_OK | os.X_OK):
-            raise StoreError("oauth_bootstrap_vault_file %s: no file can be written in %s. Nothing was sent to Zendesk."
-                             % (self.path, self.directory))
         self._vault = VaultLib([("default", VaultSecret(to_bytes(self._read_password())))])
+        if not self._check_mode:
+            self._probe()
+
+    def _probe(self):
+        """Mode bits do not stop root: only a real file proves the store can be written (removed at once)."""
+        try:
+            fd, probe = tempfile.mkstemp(prefix=self._temp_prefix(), suffix=".tmp", dir=self.directory)
+        except OSError as exc:
+            raise StoreError("oauth_bootstrap_vault_file %s: no file can be written in %s (%s). Nothing was sent to "
+                             "Zendesk." % (self.path, self.directory, exc.strerror))
+        os.close(fd)
+        os.unlink(probe)
 
     def _read_password(self):
         if self._password is not None:
@@ -158,15 +164,13 @@ class VaultFileStore(Store):
         return self
 
     def _lock(self):
-        """Hold `<file>.lock` until close: a run that overlaps waits, up to the lock timeout."""
-        flags = os.O_RDWR | (0 if self._check_mode and os.path.exists(self.lock_path) else os.O_CREAT)
-        if self._check_mode and not os.path.exists(self.lock_path):
-            return  # check mode creates no file; it only reads
+        """Hold an advisory lock on the vault file's directory until close: a run that overlaps waits for it,
+        up to the lock timeout. The directory, not a lock file: a run leaves no file behind, even one that fails."""
         try:
-            self._lock_fd = os.open(self.lock_path, flags, 0o600)
+            self._lock_fd = os.open(self.directory, os.O_RDONLY)
         except OSError as exc:
-            raise StoreError("oauth_bootstrap_vault_file %s: cannot open its lock file %s (%s). Nothing was sent to "
-                             "Zendesk." % (self.path, self.lock_path, exc.strerror))
+            raise StoreError("oauth_bootstrap_vault_file %s: cannot open its directory %s (%s). Nothing was sent to "
+                             "Zendesk." % (self.path, self.directory, exc.strerror))
         deadline = time.monotonic() + self._lock_timeout
         while True:
             try:
@@ -176,25 +180,14 @@ class VaultFileStore(Store):
                 if exc.errno not in (errno.EAGAIN, errno.EACCES):
                     raise
                 if time.monotonic() >= deadline:
-                    holder = self._holder()
                     os.close(self._lock_fd)
                     self._lock_fd = None
-                    raise StoreError("oauth_bootstrap_vault_file %s is in use by another run%s for more than %ss "
+                    raise StoreError("oauth_bootstrap_vault_file %s is in use by another run for more than %ss "
                                      "(oauth_bootstrap_lock_timeout). Run again once it is done. Nothing was sent to "
-                                     "Zendesk." % (self.path, holder, self._lock_timeout))
+                                     "Zendesk." % (self.path, self._lock_timeout))
                 self._sleep(0.2)
         if not self._check_mode:
-            os.ftruncate(self._lock_fd, 0)
-            os.write(self._lock_fd, to_bytes("%d\n" % os.getpid()))
             self._remove_stale_temp_files()
-
-    def _holder(self):
-        try:
-            with open(self.lock_path, encoding="utf-8") as handle:
-                pid = handle.read().strip()
-        except OSError:
-            return ""
-        return " (process %s)" % pid if pid else ""
 
     def _temp_prefix(self):
         return ".%s." % os.path.basename(self.path)
@@ -227,8 +220,8 @@ class VaultFileStore(Store):
         if not data.strip():
             return {}  # what a run that died between creating the file and writing it used to leave
         if not data.startswith(b"$ANSIBLE_VAULT;"):
-            raise StoreError("%s is not an Ansible Vault encrypted file. Nothing was sent to Zendesk and the file was "
-                             "left as it is." % self.path)
+            raise StoreError("%s is not an Ansible Vault encrypted file. Nothing was sent to Zendesk. Nothing was "
+                             "changed: the file was left as it is." % self.path)
         try:
             plaintext = self._vault.decrypt(data)
         except AnsibleError:
@@ -242,8 +235,8 @@ class VaultFileStore(Store):
         if record is None:
             return {}
         if not isinstance(record, dict):
-            raise StoreError("%s decrypts, but does not hold a YAML mapping of variables. Nothing was sent to Zendesk "
-                             "and the file was left as it is." % self.path)
+            raise StoreError("%s decrypts, but does not hold a YAML mapping of variables. Nothing was sent to Zendesk. "
+                             "Nothing was changed: the file was left as it is." % self.path)
         return record
 
     def write(self, record):

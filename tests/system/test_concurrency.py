@@ -3,7 +3,7 @@
 """Two playbooks bootstrap the same client identifier at the same time (two processes, started together).
 
 To make the race certain rather than a matter of luck, the first client create the simulator sees
-is held back (a queued ``slow`` fault of 3 s, well within the modules' timeout): both runs have
+is held back (a queued ``slow`` fault of 12 s, well within the modules' timeout): both runs have
 looked the identifier up and found nothing before either create lands, so both send one.
 Zendesk refuses the second with 422 DuplicateValue on ``identifier``, and that run adopts the
 client the other one made.
@@ -16,12 +16,10 @@ What the user should expect:
 - Tokens, one vault file per run (two controllers, two CI jobs): each run holds no token yet,
   so each mints its own. Two live tokens, each in exactly one vault file, both working; neither
   run revokes the other's (``oauth_bootstrap_revoke_unheld_tokens`` is false by default).
-- Tokens, both runs writing the SAME vault file: the file ends whole and valid (each write is an
-  atomic rename) and holds one of the two tokens, which works. The other run's token is still
-  live but nobody holds it any more: run the role once more with
-  ``oauth_bootstrap_revoke_unheld_tokens: true`` to revoke it, or do not run two bootstraps of
-  one vault file at once (a lock around the job). The test asserts this too, so a change in
-  behaviour is noticed.
+- Both runs on the SAME vault file (overlapping AWX jobs, a schedule beside a manual run): they
+  do not race at all. The first holds the lock on the vault file's directory from its first read to
+  its last write; the second waits, then reads what the first stored and only verifies it: one
+  client, one live token, held, the secret kept.
 """
 
 from __future__ import annotations
@@ -52,9 +50,9 @@ def bootstrap_playbook(directory, url, vault_file, name):
     }}])], name=name + ".yml")
 
 
-def race(sim, tmp_path, vault_files):
-    """Start both bootstraps together; returns their results."""
-    sim.control.queue_faults([{"method": "POST", "path": CLIENTS_PATH, "fault": "slow", "delay": 3}])
+def race(sim, tmp_path, vault_files, hold=3):
+    """Start both bootstraps together; returns their results (the first client create is held back `hold` s)."""
+    sim.control.queue_faults([{"method": "POST", "path": CLIENTS_PATH, "fault": "slow", "delay": hold}])
     processes = []
     for index, vault_file in enumerate(vault_files):
         home = str(tmp_path / ("run-%d" % index))
@@ -83,8 +81,12 @@ def check_one_client(sim, results):
 
 
 def test_two_runs_with_their_own_vault_files_share_one_client_and_hold_one_token_each(sim, tmp_path):
-    vault_files = [str(tmp_path / "vault-a.yml"), str(tmp_path / "vault-b.yml")]
-    results = race(sim, tmp_path, vault_files)
+    # Two controllers: each vault file in a directory of its own (a directory is what a run locks).
+    vault_files = [str(tmp_path / "controller-a" / "vault.yml"), str(tmp_path / "controller-b" / "vault.yml")]
+    for path in vault_files:
+        os.makedirs(os.path.dirname(path))
+    # Held back long enough that the other run, however slow to start on a busy machine, looks first.
+    results = race(sim, tmp_path, vault_files, hold=12)
     state, client = check_one_client(sim, results)
 
     contents = [held(path) for path in vault_files]
@@ -98,15 +100,20 @@ def test_two_runs_with_their_own_vault_files_share_one_client_and_hold_one_token
         client["secret"]]
 
 
-def test_two_runs_writing_one_vault_file_leave_it_valid_holding_one_working_token(sim, tmp_path):
+def test_two_runs_on_one_vault_file_wait_for_each_other_and_hold_one_token(sim, tmp_path):
     vault_file = str(tmp_path / "shared-vault.yml")
     results = race(sim, tmp_path, [vault_file, vault_file])
-    state, client = check_one_client(sim, results)
 
+    for result in results:
+        assert result.rc == 0, result
+    state = sim.control.state()
+    clients = clients_named(state, IDENTIFIER)
+    assert len(clients) == 1
+    posts = [entry["path"] for entry in sim.control.requests() if entry["method"] == "POST"]
+    assert posts == [CLIENTS_PATH, "/api/v2/oauth/tokens"], "the second run should only have verified: %s" % posts
     content = held(vault_file)  # whole and decryptable
     assert os.stat(vault_file).st_mode & 0o777 == 0o600
-    live = dict((token["full_token"], token["id"]) for token in live_tokens(state, client["id"]))
-    assert content["zendesk_oauth_full_token"] in live, "the vault file holds a token that does not work"
-    assert live[content["zendesk_oauth_full_token"]] == content["zendesk_oauth_token_id"]
-    # The documented cost of running two bootstraps of one vault file at once: the other token is unheld.
-    assert len(live) == 2, "expected the losing run's token to stay live (documented); live: %s" % list(live.values())
+    live = dict((token["full_token"], token["id"]) for token in live_tokens(state, clients[0]["id"]))
+    assert list(live) == [content["zendesk_oauth_full_token"]], "exactly one live token, the one the file holds"
+    assert content["zendesk_oauth_client_secret"] == clients[0]["secret"]
+    assert sorted(os.listdir(str(tmp_path))) == ["run-0", "run-1", "shared-vault.yml"]  # no lock or temp file left
