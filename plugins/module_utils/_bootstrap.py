@@ -179,18 +179,25 @@ def new_token_path(options):
     return MINT if options["oauth_bootstrap_token_source"] == "admin" else FETCH
 
 
-def replaced_ids(path, verified, client_id):
-    """Tokens to revoke once the new one is stored: the held token, when it still works for this client.
+def replaced_ids(path, verified, client_id, record=None, now=None):
+    """Tokens to revoke once the new one is stored: the held token, when it still works for this client, or
+    when only its refresh token does (an expired token whose stored refresh token is still alive, not used).
 
     A refreshed token needs nothing: Zendesk revoked the old pair itself. A held token of another
     client is not ours to revoke.
     """
-    if path not in (MINT, FETCH) or not verified:
+    if path not in (MINT, FETCH):
         return []
-    token = verified.get("token") or {}
-    if token.get("id") is None or token.get("client_id") != client_id:
-        return []
-    return [token["id"]]
+    token = (verified or {}).get("token") or {}
+    if token.get("id") is not None:
+        return [token["id"]] if token.get("client_id") == client_id else []
+    record = record or {}
+    refresh_until = parse_time(record.get("zendesk_oauth_refresh_token_expires_at"))
+    if (record.get("zendesk_oauth_token_id") is not None and record.get("zendesk_oauth_client_id") == client_id
+            and record.get("zendesk_oauth_refresh_token")
+            and (refresh_until is None or now is None or refresh_until > now)):
+        return [record["zendesk_oauth_token_id"]]
+    return []
 
 
 def revoke_unheld(options, held_token):

@@ -236,10 +236,11 @@ class Bootstrap(object):
         kind = self.client.get("kind") or plan.effective_kind(self.o)
         path = plan.token_path(client_id, held_token, verified, self.o, held_refresh, self.secret, kind)
         token = None
+        refresh_refused = False
         if path == plan.REFRESH:
             token = self.refresh(held_refresh, client_id)
             if token is None:
-                path = plan.new_token_path(self.o)
+                path, refresh_refused = plan.new_token_path(self.o), True
         if path == plan.KEEP:
             token = plan.kept_token(verified, held_token, held_refresh)
         elif path == plan.MINT:
@@ -249,7 +250,9 @@ class Bootstrap(object):
         elif path == plan.NONE:
             token = plan.empty_token(self.scopes)
 
-        replaced = plan.replaced_ids(path, verified, client_id)
+        # The stored pair's refresh token counts when it was not just refused (then it is dead already).
+        stored = self.current if not (self.o["oauth_bootstrap_full_token"] or refresh_refused) else None
+        replaced = plan.replaced_ids(path, verified, client_id, stored, self.steps.server_time())
         record = plan.record_for(self.base_url, self.client, self.secret, token,
                                  pending={"operation": plan.REVOKE, "token_ids": replaced} if replaced else None)
         # Written only from a token Zendesk just issued or verified (check mode predicts the write).

@@ -123,6 +123,14 @@ def kill_tree(pid):
             pass
 
 
+def usable(token, now):
+    """A token someone could still use: it works, or its refresh token can still get a new one."""
+    if not token.get("expired"):
+        return True
+    refresh_until = token.get("refresh_token_expires_at")
+    return bool(token.get("refresh_token")) and (refresh_until is None or refresh_until > now)
+
+
 def check(control, trial):
     """(tokens nobody holds, secret lost) for the trial's client, from the simulator and the vault file."""
     state = control.state()
@@ -131,7 +139,8 @@ def check(control, trial):
     if not clients:
         return 0, False, stored
     client = clients[0]
-    live = [token["id"] for token in state["tokens"] if token["client_id"] == client["id"] and not token.get("expired")]
+    now = state["clock"]  # ISO 8601 UTC: compares as text with the tokens' times
+    live = [token["id"] for token in state["tokens"] if token["client_id"] == client["id"] and usable(token, now)]
     unheld = [token_id for token_id in live if token_id != stored.get("zendesk_oauth_token_id")]
     secret_lost = stored.get("zendesk_oauth_client_secret") != client["secret"]
     return len(unheld), secret_lost, stored

@@ -73,6 +73,24 @@ def test_replaced_ids(path, verified, client_id, expected):
     assert plan.replaced_ids(path, verified, client_id) == expected
 
 
+STORED_PAIR = {"zendesk_oauth_client_id": 1, "zendesk_oauth_token_id": 5, "zendesk_oauth_refresh_token": "r",
+               "zendesk_oauth_refresh_token_expires_at": "2026-12-31T00:00:00Z"}
+
+
+@pytest.mark.parametrize("record, now, expected", [
+    # the held token is dead but its refresh token, not used this run, still works: revoked by its stored id
+    (STORED_PAIR, T0, [5]),
+    (dict(STORED_PAIR, zendesk_oauth_refresh_token_expires_at=None), T0, [5]),
+    (dict(STORED_PAIR, zendesk_oauth_refresh_token_expires_at="2026-11-01T00:00:00Z"), T0, []),  # dead too
+    (dict(STORED_PAIR, zendesk_oauth_refresh_token=None), T0, []),
+    (dict(STORED_PAIR, zendesk_oauth_client_id=2), T0, []),   # another client's
+    ({}, T0, []),
+])
+def test_replaced_ids_of_a_dead_token_with_a_live_refresh_token(record, now, expected):
+    assert plan.replaced_ids(plan.MINT, DEAD, 1, record, now) == expected
+    assert plan.replaced_ids(plan.REFRESH, DEAD, 1, record, now) == []
+
+
 @pytest.mark.parametrize("opts, held, expected", [
     (options(revoke_unheld_tokens=True), None, True),
     (options(revoke_unheld_tokens=True), "tok", False),   # a held token: the other tokens may be someone's
