@@ -98,6 +98,14 @@ requirements:
 notes:
   - 'These modules talk to the Zendesk API from the host that runs them; most playbooks run them on the controller
     (C(hosts: localhost) or C(delegate_to: localhost)).'
+  - When the task runs on the controller (the C(local) connection, without C(become) or C(async)) and the
+    controller's Python has C(requests), the module's work runs inside the controller's own process (its action
+    plugin), with the same options, checks, results and C(no_log) masking: no Python process is started for the
+    task (see the collection's docs/benchmarks.md for what that saves). Otherwise it runs as a module process on
+    the task's host, as usual.
+  - 'The variable C(zendesk_oauth_execution) (or the controller''s environment variable E(ZENDESK_OAUTH_EXECUTION))
+    forces the path: V(controller), V(module), or V(auto) (the default, as above). V(controller) with a remote host
+    calls Zendesk from the controller.'
   - All modules of this collection belong to the action group C(zendesk.oauth.zendesk), so the connection options
     can be set once with C(module_defaults) and C(group/zendesk.oauth.zendesk).
   - Credentials go to the configured O(url) or O(subdomain) only. A link in an answer (a next page) is resolved
