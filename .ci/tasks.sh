@@ -168,7 +168,7 @@ task_ee() {
   file=$(basename "$(tarball)")
   rm -rf "$ee" && mkdir -p "$ee" || return
   "$GALAXY_VENV/bin/ansible-builder" create --file "$REPO/execution-environment.yml" --context "$ee/context" || return
-  [ -f "$ee/context/Containerfile" ] || { say "ansible-builder wrote no Containerfile"; return 1; }
+  [ -f "$ee/context/Containerfile" ] || [ -f "$ee/context/Dockerfile" ] || { say "ansible-builder wrote no Containerfile"; return 1; }
   [ -f "$ee/context/_build/collections/$file" ] || { say "$file is not in the build context"; return 1; }
   ANSIBLE_COLLECTIONS_PATH="$ee/installed" "$DEV_VENV/bin/ansible-galaxy" collection install --no-deps \
     "$(tarball)" -p "$ee/installed" >/dev/null || return
