@@ -132,11 +132,9 @@ def test_the_installed_collection_runs_its_example_and_keeps_the_store_outside(s
                   "zendesk_api_token": playbook_runner.ADMIN_API_TOKEN,
                   "zendesk_vault_password_file": str(password_file)}
     playbook = str(installed / "examples" / "bootstrap.yml")
-    first = playbook_runner.run_playbook(playbook, str(home), extra_vars=extra_vars, env=env)
-    assert first.rc == 0, first
-    second = playbook_runner.run_playbook(playbook, str(home), extra_vars=extra_vars, env=env)
-    assert second.rc == 0, second
-    assert second.json["stats"]["localhost"]["changed"] == 0, second
+    # One run: that a second one changes nothing is the demo's own check (make demo-installed).
+    done = playbook_runner.run_playbook(playbook, str(home), extra_vars=extra_vars, env=env)
+    assert done.rc == 0, done
 
     vault_file = mine / "zendesk_oauth.vault.yml"
     held = playbook_runner.vault_decrypt(str(vault_file), "installed-collection-test")

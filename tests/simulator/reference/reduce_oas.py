@@ -121,8 +121,8 @@ def main(argv):
         sys.exit(__doc__)
     with open(argv[1], encoding="utf-8") as handle:
         document = yaml.safe_load(handle)
-    sys.stdout.write(HEADER % "\n".join(textwrap.wrap("Copy used: " + argv[2], 100, initial_indent="# ",
-                                                          subsequent_indent="#   ")))
+    source = textwrap.wrap("Copy used: " + argv[2], 100, initial_indent="# ", subsequent_indent="#   ")
+    sys.stdout.write(HEADER % "\n".join(source))
     yaml.dump(reduce_document(document), sys.stdout, Dumper=_IndentedDumper, sort_keys=False, width=110,
               default_flow_style=False)
 
