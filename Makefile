@@ -2,9 +2,12 @@
 # Every target creates what it needs (venvs from PyPI with pinned versions);
 # the recipes are in .ci/tasks.sh, the shared helpers in .ci/lib.sh.
 
-# ansible-core line and controller Python for sanity/units/integration.
-CORE ?= 2.21
-PY ?= 3.12
+# ansible-core line and controller Python for sanity/units/integration. Left
+# empty, they follow the Python make picks for .venv: the first of 3.12, 3.13,
+# 3.11 this machine has, with the newest ansible-core line it runs (2.21 on
+# 3.12+, 2.19 on 3.11). See .ci/lib.sh select_pythons.
+CORE ?=
+PY ?=
 # The other supported lines for `make test-matrix`, as core:python. Each core
 # line has its pin in .ci/requirements/core-<line>.txt. ansible-test 2.17 does
 # not run on 3.13 and 2.20+ need 3.12+, so the controller Pythons 3.11, 3.12
@@ -18,30 +21,32 @@ export CORE PY MATRIX PORT JOBS
 
 TASK := bash .ci/tasks.sh
 
-.PHONY: help demo bench venv simulator pytest sanity units integration lint changelog-lint \
+.PHONY: help demo demo-installed bench venv simulator pytest sanity units integration lint changelog-lint \
 	docs-lint docs build importer ee molecule test test-matrix clean distclean
 
 help:
-	@echo 'make demo           the bootstrap role against the embedded simulator, run twice (second: changed=0)'
+	@echo 'make demo           the bootstrap role against the embedded simulator, run twice (second: changed=0);'
+	@echo '                    installs only ansible-core and requests, into .venvs/demo'
+	@echo 'make demo-installed the same, run by examples/demo.sh of the tarball installed into an empty path'
 	@echo 'make bench          benchmark: requests, task overhead, scale, rate-limit budget -> docs/benchmarks.md'
 	@echo 'make soak-year      the role for a simulated year under the 2027 token rules -> tests/output/soak-year.json'
-	@echo 'make test           every check below on ansible-core $(CORE) / Python $(PY)'
+	@echo 'make test           every check below (ansible-core 2.21 / Python 3.12 where the machine has 3.12)'
 	@echo 'make test-matrix    sanity + units + integration on MATRIX="$(MATRIX)"'
-	@echo 'make venv           .venv (Python 3.12) with the pinned tools of requirements-dev.txt'
+	@echo 'make venv           .venv with the pinned tools of requirements-dev.txt (Python 3.12, else 3.13, else 3.11)'
 	@echo 'make simulator      the Zendesk simulator on http://127.0.0.1:$(PORT) (PORT=...)'
 	@echo 'make pytest         tests/system (pytest driving ansible-playbook)'
 	@echo 'make sanity|units|integration [CORE=2.19 PY=3.12]   ansible-test'
 	@echo 'make lint           ansible-lint, production profile'
 	@echo 'make changelog-lint | docs-lint | docs'
 	@echo 'make build          dist/ tarball, checked for stray files'
-	@echo 'make importer | ee  galaxy-importer; execution-environment build context'
+	@echo 'make importer | ee  galaxy-importer; the build context of execution-environment.yml in .cache/ee/context'
 	@echo 'make molecule       role scenarios in extensions/molecule/'
 	@echo 'make test-live      modules and role against the Zendesk account in ZENDESK_URL/_SUBDOMAIN (none: runs nothing)'
 	@echo 'make test-live-clean  remove what interrupted live runs left (clients with the suite prefix)'
-	@echo 'make clean          remove generated files (keeps the venvs); distclean: venvs too'
+	@echo 'make clean          remove generated files (keeps the venvs); distclean: the venvs make made too'
 
 venv simulator pytest sanity units integration lint changelog-lint docs-lint docs build importer ee molecule test test-matrix \
-	demo bench:
+	demo demo-installed bench:
 	@$(TASK) $@
 
 # The live contract suite (tests/live, docs/docsite/rst/guide_contributing_live.rst): against the
@@ -60,5 +65,9 @@ soak-year:
 clean:
 	rm -rf .cache dist docs/build tests/output tests/integration/inventory
 
+# Only the venvs make created (they hold a .ci-stamp file); any other folder is left alone.
 distclean: clean
-	rm -rf .venv .venvs
+	@for venv in .venv .venvs/*; do \
+	  if [ -f "$$venv/.ci-stamp" ]; then echo "rm -rf $$venv"; rm -rf "$$venv"; \
+	  elif [ -e "$$venv" ]; then echo "left alone (make did not create it): $$venv"; fi; \
+	done; rmdir .venvs 2>/dev/null || true

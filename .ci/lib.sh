@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared shell functions for the Makefile (through .ci/tasks.sh) and .ci/run.
-# Source it; it only defines variables and functions. Every fact about this
-# machine that a function works around is explained in shared/TOOLING.md.
+# Source it; it only defines variables and functions. Each function says which
+# trap of a bare machine or of the tools it works around.
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="$REPO/.cache"                       # everything generated lives here (git-ignored)
@@ -18,20 +18,67 @@ die() { say "error: $*"; exit 1; }
 
 pyenv_root() { printf '%s\n' "${PYENV_ROOT:-$(pyenv root 2>/dev/null)}"; }
 
-# find_python 3.12 -> path of a real python3.12. pyenv's shims for versions
-# that are not global exit 127, so prefer the interpreter under pyenv's
-# versions/ and fall back to whatever python3.12 on PATH really runs.
+# The controller Pythons the collection supports, in the order make picks one
+# when PY is not given: 3.12 (the line CI tests most), 3.13, then 3.11, which
+# runs ansible-core up to 2.19 only (2.20 and later need 3.12+).
+PYTHON_PREFERENCE="3.12 3.13 3.11"
+
+# python_works PATH X.Y: PATH runs, is Python X.Y, and can make a venv with pip
+# (Debian's python3 needs the python3-venv package for that).
+python_works() {
+  [ -n "$1" ] && [ -x "$1" ] &&
+    [ "$("$1" -c 'import ensurepip, venv, sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$2" ]
+}
+
+# find_python 3.12 -> path of a working python3.12, or status 1 and no output.
+# pyenv's shims for versions that are not global exit 127, so look under
+# pyenv's versions/ first, then at python3.12 and python3 on PATH.
 find_python() {
   local want=$1 root candidate
   root=$(pyenv_root)
   if [ -n "$root" ]; then
-    candidate=$(printf '%s\n' "$root"/versions/"$want"*/bin/python"$want" | sort -V | tail -n 1)
-    [ -x "$candidate" ] || candidate=
-    [ -n "$candidate" ] && { printf '%s\n' "$candidate"; return; }
+    candidate=$(printf '%s\n' "$root"/versions/"$want".*/bin/python"$want" | sort -V | tail -n 1)
+    python_works "$candidate" "$want" && { printf '%s\n' "$candidate"; return 0; }
   fi
-  candidate=$(command -v "python$want" 2>/dev/null) &&
-    "$candidate" -c 'import sys' 2>/dev/null && { printf '%s\n' "$candidate"; return; }
-  die "no working python$want found (looked in pyenv's versions/ and on PATH)"
+  for candidate in "python$want" python3; do
+    candidate=$(command -v "$candidate" 2>/dev/null) || continue
+    python_works "$candidate" "$want" && { printf '%s\n' "$candidate"; return 0; }
+  done
+  return 1
+}
+
+# core_for_python X.Y -> the newest ansible-core line (pinned in
+# .ci/requirements/core-<line>.txt) that runs on that Python.
+core_for_python() {
+  case $1 in
+    3.11) echo 2.19 ;;
+    *) echo 2.21 ;;
+  esac
+}
+
+# check_core_python CORE PY: fail early on a pair pip would refuse.
+check_core_python() {
+  case "$1:$2" in
+    2.2[0-9]:3.11 | 2.2[0-9]:3.10) die "ansible-core $1 needs Python 3.12 or later, not $2 (pick PY=3.12, or CORE=2.19)" ;;
+  esac
+}
+
+# select_pythons: set DEV_PY / DEV_PYTHON (version, path) to the first Python
+# of PYTHON_PREFERENCE this machine has, DEV_CORE to its ansible-core line, and
+# CORE / PY (ansible-test's line and controller Python) to those unless given.
+# Call it in the main shell, not in $(...): it exits when nothing is found.
+select_pythons() {
+  local version
+  DEV_PY='' DEV_PYTHON=''
+  for version in $PYTHON_PREFERENCE; do
+    DEV_PYTHON=$(find_python "$version") && { DEV_PY=$version; break; }
+  done
+  [ -n "$DEV_PY" ] || die "no supported Python found: make needs python3.11, 3.12 or 3.13 with its venv module (looked in pyenv's versions/ and on PATH; on Debian or Ubuntu: apt-get install python3-venv)"
+  DEV_CORE=$(core_for_python "$DEV_PY")
+  PY=${PY:-$DEV_PY}
+  CORE=${CORE:-$(core_for_python "$PY")}
+  check_core_python "$CORE" "$PY"
+  export DEV_PY DEV_PYTHON DEV_CORE PY CORE
 }
 
 # A folder of pythonX.Y symlinks to the real interpreters, to put first on
@@ -50,40 +97,62 @@ python_links() {
 
 # --- virtual environments ---------------------------------------------------
 
-# requirements_digest FILE: hash of FILE and the files it includes with -r/-c.
+# requirements_digest FILE...: hash of the FILEs and the files they include with -r/-c.
 requirements_digest() {
-  local file=$1 dir included
-  dir=$(dirname "$file")
-  {
+  local file dir included
+  for file in "$@"; do
+    dir=$(dirname "$file")
     cat "$file"
     sed -n 's/^ *-[rc] *//p' "$file" | while read -r included; do cat "$dir/$included"; done
-  } | sha256sum | cut -d' ' -f1
+  done | sha256sum | cut -d' ' -f1
 }
 
-# ensure_venv DIR PYTHON REQUIREMENTS: create DIR with PYTHON and install the
-# pinned REQUIREMENTS, unless the stamp says that exact set is already there.
+# ensure_venv DIR PYTHON REQUIREMENTS...: create DIR with PYTHON and install the
+# pinned REQUIREMENTS, unless its stamp says that exact set is already there.
+# It only ever removes a DIR it made itself (one with a .ci-stamp file): any
+# other folder at that place is left alone, and the task fails saying so.
 ensure_venv() {
-  local dir=$1 python=$2 requirements=$3 stamp
-  stamp="$("$python" -c 'import sys; print(sys.version)' | head -n 1) $(requirements_digest "$requirements")"
+  local dir=$1 python=$2 stamp pip_args=() file
+  shift 2
+  stamp="$("$python" -c 'import sys; print(sys.version.split()[0])') $(requirements_digest "$@")"
   if [ -x "$dir/bin/python" ] && [ "$(cat "$dir/.ci-stamp" 2>/dev/null)" = "$stamp" ]; then
     return 0
   fi
-  say "==> creating ${dir#"$REPO"/} ($python, ${requirements#"$REPO"/})"
-  rm -rf "$dir"
-  "$python" -m venv "$dir" || return
-  "$dir/bin/python" -m pip install --quiet --upgrade pip || return
-  "$dir/bin/python" -m pip install --quiet -r "$requirements" || { rm -rf "$dir"; return 1; }
+  if [ -e "$dir" ] || [ -L "$dir" ]; then
+    [ -f "$dir/.ci-stamp" ] || die "${dir#"$REPO"/} exists but make did not create it (it has no .ci-stamp): left alone; move it away and run make again"
+    say "==> re-creating ${dir#"$REPO"/}: its Python or requirements changed"
+    rm -rf "$dir"
+  fi
+  for file in "$@"; do pip_args+=(-r "$file"); done
+  say "==> creating ${dir#"$REPO"/} with Python $("$python" -c 'import sys; print(sys.version.split()[0])') ($python):"
+  say "    $(sed -e 's/#.*//' -e '/^ *-[rc] /d' -e '/^ *$/d' "$@" | tr -s ' \n' ' ')"
+  "$python" -m venv "$dir" || { rm -rf "$dir"; return 1; }
+  echo incomplete >"$dir/.ci-stamp"   # ours from now on; a later run re-creates it
+  # pip's output goes to a log, shown when it fails: a machine's pip configuration can make pip
+  # warn about every package (an extra index that is not there), which is not this task's news.
+  if ! "$dir/bin/python" -m pip install "${pip_args[@]}" >"$dir/pip-install.log" 2>&1; then
+    grep -v -E "$LOG_NOISE" "$dir/pip-install.log" | tail -n 30 >&2
+    say "error: pip could not install the requirements (log: ${dir#"$REPO"/}/pip-install.log)"
+    return 1
+  fi
   printf '%s\n' "$stamp" >"$dir/.ci-stamp"
 }
 
 DEV_VENV="$REPO/.venv"
-dev_venv() { ensure_venv "$DEV_VENV" "$(find_python 3.12)" "$REPO/requirements-dev.txt"; }
+# .venv: the development tools (requirements-dev.txt) with the ansible-core line of its Python.
+dev_venv() { ensure_venv "$DEV_VENV" "$DEV_PYTHON" "$REPO/requirements-dev.txt" "$REPO/.ci/requirements/core-$DEV_CORE.txt"; }
+
+# .venvs/demo: what the collection needs at run time and nothing else: ansible-core and requests.
+DEMO_VENV="$REPO/.venvs/demo"
+demo_venv() { ensure_venv "$DEMO_VENV" "$DEV_PYTHON" "$REPO/.ci/requirements/core-$DEV_CORE.txt" "$REPO/requirements.txt"; }
 
 # core_venv CORE PY -> .venvs/core-CORE with the pinned ansible-core of that line.
 core_venv() {
-  local core=$1 py=$2 requirements="$REPO/.ci/requirements/core-$1.txt"
+  local core=$1 py=$2 requirements="$REPO/.ci/requirements/core-$1.txt" python
   [ -f "$requirements" ] || die "no pin for ansible-core $core (add .ci/requirements/core-$core.txt)"
-  ensure_venv "$REPO/.venvs/core-$core" "$(find_python "$py")" "$requirements"
+  check_core_python "$core" "$py"
+  python=$(find_python "$py") || die "no working python$py for ansible-core $core (looked in pyenv's versions/ and on PATH)"
+  ensure_venv "$REPO/.venvs/core-$core" "$python" "$requirements"
 }
 
 # --- the collection as Ansible sees it --------------------------------------

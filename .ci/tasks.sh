@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # The recipes behind the Makefile's targets: `bash .ci/tasks.sh TARGET`.
-# The Makefile sets and exports CORE, PY, MATRIX, PORT and JOBS; the helpers live in
-# .ci/lib.sh. Run `make help` for the list.
+# The Makefile exports CORE, PY, MATRIX, PORT and JOBS (CORE and PY empty unless
+# given: select_pythons picks them from the Pythons this machine has); the
+# helpers live in .ci/lib.sh. Run `make help` for the list.
 set -uo pipefail
 # shellcheck source=.ci/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-: "${CORE:?CORE is set by the Makefile (run make, not this script)}"
-: "${PY:?PY is set by the Makefile}"
+select_pythons
 
 # .venv first on PATH (molecule and ansible-lint call ansible-* by name) and
 # the collection visible to Ansible through .cache/collections.
@@ -122,21 +122,10 @@ task_lint() { use_dev_venv && ansible-lint --offline --profile production; }
 task_changelog_lint() { use_dev_venv && antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml; }
 task_docs_lint() { use_dev_venv && antsibull-docs lint-collection-docs --plugin-docs .; }
 
-# The docs site as antsibull-docs lays it out (plugin pages, role pages, the
-# guides from docs/docsite/extra-docs.yml), built offline: CI reaches no
-# intersphinx inventory, so those links are off and their labels unchecked.
+# The docs site (.ci/docsite.sh) into docs/build/html.
 task_docs() {
   use_dev_venv || return
-  local site="$CACHE/docsite" out="$REPO/docs/build/html"
-  rm -rf "$site" "$out"
-  mkdir -p "$CACHE" && mkdir -m 700 "$site"   # antsibull-docs wants a directory only its owner can write
-  antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir "$site" \
-    --project "$NAMESPACE.$NAME" --copyright "$NAMESPACE.$NAME contributors" \
-    --title "$NAMESPACE.$NAME collection" --html-short-title "$NAMESPACE.$NAME" "$NAMESPACE.$NAME" || return
-  printf '\n# offline build (.ci/tasks.sh): no intersphinx inventories, so no\n# cross-references into docs.ansible.com either\nintersphinx_mapping = {}\nsuppress_warnings = ["ref.ref"]\n' >>"$site/conf.py"
-  "$site/build.sh" || return   # antsibull-docs collection + sphinx-build -W
-  mkdir -p "$(dirname "$out")" && mv "$site/build/html" "$out" || return
-  echo "docs: open file://$out/index.html"
+  bash "$REPO/.ci/docsite.sh" "$REPO/docs/build/html" && echo "docs: open file://$REPO/docs/build/html/index.html"
 }
 
 # --- the artefact -------------------------------------------------------------
@@ -160,7 +149,7 @@ task_build() {
 }
 
 GALAXY_VENV="$REPO/.venvs/galaxy"
-galaxy_venv() { ensure_venv "$GALAXY_VENV" "$(find_python 3.12)" "$REPO/.ci/requirements/galaxy.txt"; }
+galaxy_venv() { ensure_venv "$GALAXY_VENV" "$DEV_PYTHON" "$REPO/.ci/requirements/galaxy.txt"; }
 
 # galaxy-importer as Galaxy runs it on upload, minus the ansible-test run that
 # needs a container. It writes importer_result.json into its cwd: a temp dir.
@@ -180,56 +169,52 @@ task_importer() {
   return "$rc"
 }
 
-# An execution environment build context with the built collection: the
-# container build itself needs a daemon and network, so it stops at `create`,
-# and `introspect` checks that meta/execution-environment.yml brings requests.
+# The build context of execution-environment.yml (ansible-builder create), left in
+# .cache/ee/context: the container build itself needs Podman or Docker and a
+# network. `introspect` on the installed tarball checks that
+# meta/execution-environment.yml brings requests.
 task_ee() {
   task_build >/dev/null || { say "make build failed"; return 1; }
   galaxy_venv || return
-  local work file
-  work=$(mktemp -d)
+  local ee="$CACHE/ee" file
   file=$(basename "$(tarball)")
-  cp "$(tarball)" "$work/" || return
-  cat >"$work/execution-environment.yml" <<YML
----
-version: 3
-images:
-  base_image:
-    name: quay.io/fedora/fedora:42
-dependencies:
-  ansible_core:
-    package_pip: ansible-core
-  ansible_runner:
-    package_pip: ansible-runner
-  galaxy:
-    collections:
-      - name: /build/$file
-        type: file
-additional_build_files:
-  - src: $file
-    dest: collections
-additional_build_steps:
-  prepend_galaxy:
-    - COPY _build/collections/$file /build/
-YML
-  (
-    cd "$work" || exit
-    "$GALAXY_VENV/bin/ansible-builder" create --file execution-environment.yml --context context || exit
-    test -f context/Containerfile || test -f context/Dockerfile || { say "no Containerfile written"; exit 1; }
-    "$DEV_VENV/bin/ansible-galaxy" collection install --force --no-deps "$file" -p installed || exit
-    "$GALAXY_VENV/bin/ansible-builder" introspect --sanitize installed | tee introspect.txt
-    grep -q "requests .*# from collection $NAMESPACE.$NAME" introspect.txt ||
-      { say "introspect does not list requests from meta/execution-environment.yml"; exit 1; }
-  )
-  local rc=$?
-  rm -rf "$work"
-  return "$rc"
+  rm -rf "$ee" && mkdir -p "$ee" || return
+  "$GALAXY_VENV/bin/ansible-builder" create --file "$REPO/execution-environment.yml" --context "$ee/context" || return
+  [ -f "$ee/context/Containerfile" ] || [ -f "$ee/context/Dockerfile" ] || { say "ansible-builder wrote no Containerfile"; return 1; }
+  [ -f "$ee/context/_build/collections/$file" ] || { say "$file is not in the build context"; return 1; }
+  ANSIBLE_COLLECTIONS_PATH="$ee/installed" "$DEV_VENV/bin/ansible-galaxy" collection install --no-deps \
+    "$(tarball)" -p "$ee/installed" >/dev/null || return
+  "$GALAXY_VENV/bin/ansible-builder" introspect --sanitize "$ee/installed" | tee "$ee/introspect.txt"
+  grep -q "requests .*# from collection $NAMESPACE.$NAME" "$ee/introspect.txt" ||
+    { say "introspect does not list requests from meta/execution-environment.yml"; return 1; }
+  echo "ee: the build context of execution-environment.yml is in ${ee#"$REPO"/}/context; build the image with"
+  echo "    ansible-builder build --file execution-environment.yml --context ${ee#"$REPO"/}/context --tag NAME"
 }
 
-# The README's first command: the role against the simulator, twice, from the built tarball.
+# The README's first command: the role against the simulator, twice, from the
+# built tarball, with only what the collection needs at run time (.venvs/demo:
+# ansible-core and requests).
 task_demo() {
-  use_dev_venv || return
-  bash "$REPO/examples/demo.sh"
+  demo_venv || return
+  VENV="$DEMO_VENV" bash "$REPO/examples/demo.sh"
+}
+
+# The collection on its own: the tarball installed into an empty collections
+# path, and the demo run by that installed copy's examples/demo.sh (its
+# playbook, its simulator), with the runtime venv only.
+task_demo_installed() {
+  demo_venv || return
+  local work rc=0 installed
+  work=$(mktemp -d)
+  installed="$work/collections/ansible_collections/$NAMESPACE/$NAME"
+  {
+    "$DEMO_VENV/bin/ansible-galaxy" collection build --output-path "$work/dist" "$REPO" >/dev/null &&
+      ANSIBLE_COLLECTIONS_PATH="$work/collections" "$DEMO_VENV/bin/ansible-galaxy" collection install \
+        --no-deps -p "$work/collections" "$work/dist/$NAMESPACE-$NAME"-*.tar.gz &&
+      VENV="$DEMO_VENV" bash "$installed/examples/demo.sh"
+  } || rc=$?
+  rm -rf "$work"
+  return "$rc"
 }
 
 task_bench() {
@@ -276,10 +261,10 @@ task_core_venv() { core_venv "$CORE" "$PY"; }
 
 # Every check on the default line, in two lanes of about the same length:
 # tests/system alone, and the rest. They write to different places (pytest to
-# temp dirs; ansible-test to .cache/core-$CORE; build, importer, ee and demo to
-# dist/ and temp dirs, in turn). Keeps going after a failure.
+# temp dirs; ansible-test to .cache/core-$CORE; build, importer, ee and the demos
+# to dist/, .cache/ee and temp dirs, in turn). Keeps going after a failure.
 test_lane_system() { run_tasks pytest; }
-test_lane_rest() { run_tasks sanity units integration lint changelog-lint docs-lint docs build importer ee molecule demo live-proof; }
+test_lane_rest() { run_tasks sanity units integration lint changelog-lint docs-lint docs build importer ee molecule demo demo-installed live-proof; }
 
 # step_task STEP_NAME TASK: one step, the task in a process of its own.
 step_task() { run_step "$1" bash "$REPO/.ci/tasks.sh" "$2"; }
@@ -308,6 +293,11 @@ matrix_lane() {
       # One execution path of the API modules per line, alternating (make test runs both on its line).
       INTEGRATION_PATHS=$([ $((index % 2)) = 1 ] && echo module || echo controller)
       export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller INTEGRATION_PATHS
+      # A line whose Python this machine lacks: skipped on a developer's machine, a failure in CI.
+      if [ "${CI:-}" != true ] && ! find_python "$PY" >/dev/null; then
+        printf '%-7s %-20s (no python%s on this machine)\n' skipped "venv-$CORE" "$PY"
+        exit 0
+      fi
       step_task "venv-$CORE" core-venv || exit
       for task in sanity units integration; do step_task "$task-$CORE" "$task"; done
     )

@@ -1,24 +1,44 @@
 #!/usr/bin/env bash
 # The zendesk.oauth demo, against the Zendesk simulator on this machine (no Zendesk account needed):
 #
-#   1. build the collection tarball and install it into a temporary collections directory,
-#      so the demo runs the built artifact, not the working tree;
-#   2. start the simulator (tests/simulator) on a free port, with a state file and a lifetime;
+#   1. find the collection: in a source checkout (galaxy.yml), build the tarball and install it
+#      into a temporary collections directory, so the demo runs the built artifact, not the
+#      working tree; in an installed collection (MANIFEST.json), use it where it is;
+#   2. start the simulator (the collection's tests/simulator, Python standard library only) on a
+#      free port, with a state file and a lifetime;
 #   3. run examples/bootstrap.yml: OAuth client -> token -> Ansible Vault file;
 #   4. show what was made, and use the stored token as a Bearer token on GET /api/v2/users/me;
 #   5. run the playbook again: PLAY RECAP shows changed=0;
 #   6. stop the simulator.
 #
-# Run from the repository root after `make venv` (`make demo` does both). VENV=... picks another venv.
-# The vault file and its password file stay in DEMO_DIR (default: a new temporary directory) for a look.
+# `make demo` runs it with .venvs/demo (ansible-core and requests only). On its own, it uses the
+# ansible-* commands of VENV=... (VENV/bin), else those on PATH, and their Python (which has requests):
+#   bash ~/.ansible/collections/ansible_collections/zendesk/oauth/examples/demo.sh
+# DEMO_RUNNER=ansible-navigator runs the playbook with `ansible-navigator run --ee false --mode stdout`
+# instead (pip install ansible-navigator; examples/ansible-navigator.yml is its settings file).
+# The vault file and its password file stay in DEMO_DIR (default: a new temporary directory, never
+# the collection's own folder) for a look.
 set -euo pipefail
 
-REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${VENV:-$REPO/.venv}"
-BIN="$VENV/bin"
-for tool in python ansible-galaxy ansible-playbook ansible-vault; do
-  [ -x "$BIN/$tool" ] || { echo "demo: $BIN/$tool is missing: run 'make venv' first" >&2; exit 1; }
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+COLLECTION="$(dirname "$HERE")"
+if [ -n "${VENV:-}" ]; then
+  BIN="$VENV/bin"
+else
+  BIN="$(dirname "$(command -v ansible-playbook || echo ./ansible-playbook)")"
+fi
+for tool in ansible ansible-galaxy ansible-playbook ansible-vault; do
+  [ -x "$BIN/$tool" ] || { echo "demo: $BIN/$tool is missing: install ansible-core (pip install ansible-core requests), or run 'make demo'" >&2; exit 1; }
 done
+RUNNER="${DEMO_RUNNER:-ansible-playbook}"
+case "$RUNNER" in
+  ansible-playbook) ;;
+  ansible-navigator) [ -x "$BIN/ansible-navigator" ] || { echo "demo: $BIN/ansible-navigator is missing (pip install ansible-navigator)" >&2; exit 1; } ;;
+  *) echo "demo: DEMO_RUNNER is ansible-playbook or ansible-navigator, not $RUNNER" >&2; exit 1 ;;
+esac
+# The Python that runs Ansible (it has PyYAML): it also runs the simulator and reads the results.
+PYTHON="$("$BIN/ansible" --version | sed -n 's/^ *python version = .*(\(\/[^)]*\))$/\1/p')"
+[ -x "$PYTHON" ] || { echo "demo: cannot tell which Python $BIN/ansible runs on" >&2; exit 1; }
 
 DEMO_DIR="${DEMO_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/zendesk-oauth-demo.XXXXXX")}"
 mkdir -p "$DEMO_DIR"
@@ -36,21 +56,34 @@ trap 'stop_simulator; rm -rf "$WORK"' EXIT
 
 step() { printf '\n== %s\n' "$*"; }
 
-# Only this demo's Ansible: its own collections path and home (no stale installed copy), no ZENDESK_*.
+# Only this demo's Ansible: its own home (no stale installed copy), no ZENDESK_*.
 unset ZENDESK_URL ZENDESK_SUBDOMAIN ZENDESK_EMAIL ZENDESK_API_TOKEN ZENDESK_OAUTH_TOKEN
 export ANSIBLE_HOME="$WORK/ansible-home" ANSIBLE_LOCAL_TEMP="$WORK/ansible-tmp"
-export ANSIBLE_COLLECTIONS_PATH="$WORK/collections"
 export ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0
 export PATH="$BIN:$PATH"
 
-step "Build and install the collection"
-ansible-galaxy collection build --force --output-path "$WORK/dist" "$REPO" >/dev/null
-TARBALL="$(ls "$WORK"/dist/zendesk-oauth-*.tar.gz)"
-ansible-galaxy collection install --force --no-deps -p "$ANSIBLE_COLLECTIONS_PATH" "$TARBALL" >/dev/null
-echo "Installed $(basename "$TARBALL") into $ANSIBLE_COLLECTIONS_PATH"
+if [ -f "$COLLECTION/galaxy.yml" ]; then
+  step "Build and install the collection"
+  export ANSIBLE_COLLECTIONS_PATH="$WORK/collections"
+  ansible-galaxy collection build --force --output-path "$WORK/dist" "$COLLECTION" >/dev/null
+  TARBALL="$(ls "$WORK"/dist/zendesk-oauth-*.tar.gz)"
+  ansible-galaxy collection install --force --no-deps -p "$ANSIBLE_COLLECTIONS_PATH" "$TARBALL" >/dev/null
+  echo "Installed $(basename "$TARBALL") into $ANSIBLE_COLLECTIONS_PATH"
+  COLLECTION="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/zendesk/oauth"
+elif [ -f "$COLLECTION/MANIFEST.json" ]; then
+  step "Use the installed collection"
+  # .../ansible_collections/zendesk/oauth: the collections path is three levels up.
+  ANSIBLE_COLLECTIONS_PATH="$(cd "$COLLECTION/../../.." && pwd)"
+  export ANSIBLE_COLLECTIONS_PATH
+  echo "zendesk.oauth $(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$COLLECTION/MANIFEST.json" | head -n 1) in $ANSIBLE_COLLECTIONS_PATH"
+else
+  echo "demo: $COLLECTION is neither a source checkout (galaxy.yml) nor an installed collection (MANIFEST.json)" >&2
+  exit 1
+fi
+PLAYBOOK="$COLLECTION/examples/bootstrap.yml"
 
 step "Start the Zendesk simulator"
-PYTHONPATH="$REPO/tests" python -m simulator --port 0 --port-file "$WORK/port" \
+PYTHONPATH="$COLLECTION/tests" "$PYTHON" -m simulator --port 0 --port-file "$WORK/port" \
   --state-file "$WORK/simulator-state.json" --lifetime 600 >"$WORK/simulator.log" 2>&1 &
 SIM_PID=$!
 for _ in $(seq 1 100); do
@@ -68,7 +101,7 @@ umask 077
 VAULT_FILE="$DEMO_DIR/zendesk_oauth.vault.yml"
 PASSWORD_FILE="$DEMO_DIR/vault.pass"
 rm -f "$VAULT_FILE"
-python -c 'import secrets; print(secrets.token_urlsafe(24))' >"$PASSWORD_FILE"
+"$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(24))' >"$PASSWORD_FILE"
 cat >"$WORK/connection.yml" <<YML
 zendesk_url: $URL
 zendesk_email: admin@example.com
@@ -76,16 +109,24 @@ zendesk_api_token: sim-admin-api-token-0123456789abcdef
 zendesk_vault_file: $VAULT_FILE
 zendesk_vault_password_file: $PASSWORD_FILE
 YML
-PLAYBOOK="$ANSIBLE_COLLECTIONS_PATH/ansible_collections/zendesk/oauth/examples/bootstrap.yml"
-[ -f "$PLAYBOOK" ] || PLAYBOOK="$REPO/examples/bootstrap.yml"
+# ansible-playbook, or ansible-navigator with the local Ansible (--ee false: no container engine
+# needed) and its settings file examples/ansible-navigator.yml; its log goes to $WORK, not the cwd.
+run_playbook() {
+  if [ "$RUNNER" = ansible-navigator ]; then
+    ANSIBLE_NAVIGATOR_CONFIG="$HERE/ansible-navigator.yml" ANSIBLE_NAVIGATOR_LOG_FILE="$WORK/ansible-navigator.log" \
+      ansible-navigator run "$PLAYBOOK" --ee false --mode stdout -e @"$WORK/connection.yml"
+  else
+    ansible-playbook "$PLAYBOOK" -e @"$WORK/connection.yml"
+  fi
+}
 
-step "First run: ansible-playbook examples/bootstrap.yml"
-ansible-playbook "$PLAYBOOK" -e @"$WORK/connection.yml"
+step "First run: $RUNNER examples/bootstrap.yml"
+run_playbook
 
 step "What was made"
 # Read back through ansible-vault (as a person would) and use the token on the simulator.
 ansible-vault view --vault-password-file "$PASSWORD_FILE" "$VAULT_FILE" >"$WORK/vault.plain"
-python - "$WORK/vault.plain" "$VAULT_FILE" "$URL" <<'PY'
+"$PYTHON" - "$WORK/vault.plain" "$VAULT_FILE" "$URL" <<'PY'
 import json, os, stat, sys, urllib.request
 
 import yaml
@@ -115,11 +156,11 @@ PY
 echo "Look inside:   $BIN/ansible-vault view --vault-password-file $PASSWORD_FILE $VAULT_FILE"
 
 step "Second run: the token in the vault file is verified, nothing changes"
-python -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_sim/requests", method="DELETE"), timeout=30)' "$URL"
-ansible-playbook "$PLAYBOOK" -e @"$WORK/connection.yml" >"$WORK/second-run.log" 2>&1 ||
+"$PYTHON" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/_sim/requests", method="DELETE"), timeout=30)' "$URL"
+run_playbook >"$WORK/second-run.log" 2>&1 ||
   { cat "$WORK/second-run.log"; exit 1; }
 sed -n '/^PLAY RECAP/,$p' "$WORK/second-run.log"
-python - "$URL" <<'PY'
+"$PYTHON" - "$URL" <<'PY'
 import json, sys, urllib.request
 with urllib.request.urlopen(sys.argv[1] + "/_sim/requests", timeout=30) as answer:
     sent = json.load(answer)["requests"]

@@ -1,23 +1,11 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The AWX / AAP credential type shipped in extensions/awx/, used the way AWX uses it.
+"""The AWX / AAP credential types shipped in extensions/awx/credential_types/, used the way AWX uses them.
 
-AWX (awx/main/models/credential) does this with a custom credential type, and so do these tests:
-- it checks the type: input fields with known keys only (``secret``, ``choices``, ``format`` and
-  ``multiline`` on strings only, a ``default`` of the field's type), env variable names that do
-  not start with ``ANSIBLE_``, and injector templates that name only defined fields (rendered with
-  ``StrictUndefined`` and every field set to ``"EXAMPLE"``);
-- it stores a credential's inputs: unknown keys and values outside ``choices`` are refused, and a
-  key given with an empty value is replaced by the field's default (the first choice, ``""`` or
-  ``False``);
-- at launch it builds a namespace of the stored inputs (non-empty strings, booleans; a boolean
-  field never set is ``False``) and renders each injector template in an
-  ``ImmutableSandboxedEnvironment`` with the default ``Undefined``, so an unset field renders as
-  ``""``. Env values are strings; secret fields render as ``**********`` in the stored job env.
-
-A real ``ansible-playbook`` (the test venv's, through playbook_runner) then runs modules with no
-connection options against the simulator, with only that environment. The simulator's request
-log shows which authentication reached it.
+``awx_job.CredentialType`` checks each type as AWX does when it is saved, stores a credential's
+inputs and injects them at launch as AWX does (see awx_job.py); a job then runs through
+ansible-runner, the engine AWX runs jobs with, with only that environment: modules with no
+connection options against the simulator, whose request log shows which authentication reached it.
 """
 
 from __future__ import annotations
@@ -25,43 +13,25 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import re
 import textwrap
 
 import pytest
+import yaml
+from jinja2 import meta
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-yaml = pytest.importorskip("yaml")
-jinja2 = pytest.importorskip("jinja2")
-from jinja2 import StrictUndefined, meta  # noqa: E402  pylint: disable=wrong-import-position
-from jinja2.sandbox import ImmutableSandboxedEnvironment  # noqa: E402  pylint: disable=wrong-import-position
-
-import playbook_runner  # noqa: E402  pylint: disable=wrong-import-position
-from simulator import ADMIN  # noqa: E402  pylint: disable=wrong-import-position
+import awx_job
+from simulator import ADMIN
 
 COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-AWX_DIR = os.path.join(COLLECTION_ROOT, "extensions", "awx")
-INPUTS_FILE = os.path.join(AWX_DIR, "credential_type", "inputs.yml")
-INJECTORS_FILE = os.path.join(AWX_DIR, "credential_type", "injectors.yml")
-REGISTER_PLAYBOOK = os.path.join(AWX_DIR, "register_credential_type.yml")
+TYPES_DIR = awx_job.TYPES_DIR
+REGISTER_PLAYBOOK = os.path.join(awx_job.AWX_DIR, "register_credential_types.yml")
 CONNECTION_PY = os.path.join(COLLECTION_ROOT, "plugins", "module_utils", "_connection.py")
 AWX_GUIDE = os.path.join(COLLECTION_ROOT, "docs", "docsite", "rst", "guide_awx.rst")
 
-HIDDEN = "**********"
 SECRET_FIELDS = ("api_token", "oauth_token")
-EXPECTED_FIELDS = ("subdomain", "url", "email", "api_token", "oauth_token", "validate_certs")
+EXPECTED_FIELDS = ("subdomain", "url", "email", "api_token", "oauth_token", "validate_certs", "ca_bundle", "timeout")
 CLIENTS_PATH = "/api/v2/oauth/clients"
-TOKENS_PATH = "/api/v2/oauth/tokens"
-
-# What AWX accepts in a custom credential type (awx/main/fields.py).
-FIELD_KEYS = {"id", "type", "label", "help_text", "format", "choices", "multiline", "secret", "ask_at_runtime",
-              "default"}
-STRING_ONLY_KEYS = ("choices", "multiline", "format", "secret")
-NAME_RE = re.compile(r"^[a-zA-Z_]+[a-zA-Z0-9_]*$")
-
-
-def load_yaml(path):
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
 
 
 def load_connection_module():
@@ -72,120 +42,49 @@ def load_connection_module():
     return module
 
 
-INPUTS = load_yaml(INPUTS_FILE)
-INJECTORS = load_yaml(INJECTORS_FILE)
+ZENDESK, VAULT_KV = awx_job.ZENDESK, awx_job.VAULT_KV
+INPUTS, INJECTORS = ZENDESK.inputs, ZENDESK.injectors
 CONNECTION = load_connection_module()
 
 
-# ------------------------------------------------------------------ AWX, as far as injection goes
-def fields_of(inputs):
-    return {field["id"]: dict(field, type=field.get("type", "string")) for field in inputs.get("fields", [])}
-
-
-def check_credential_type(inputs, injectors):
-    """Raise AssertionError where AWX would refuse the credential type."""
-    assert set(inputs) <= {"fields", "required"}, "inputs: only fields and required are allowed: %s" % sorted(inputs)
-    seen = set()
-    for field in inputs["fields"]:
-        assert set(field) <= FIELD_KEYS, "field %s: unknown keys %s" % (field.get("id"), set(field) - FIELD_KEYS)
-        assert "id" in field and "label" in field, "every field needs id and label: %r" % field
-        assert NAME_RE.match(field["id"]) and field["id"] != "tower", "bad field id %r" % field["id"]
-        assert field["id"] not in seen, "duplicate field id %r" % field["id"]
-        seen.add(field["id"])
-        kind = field.get("type", "string")
-        assert kind in ("string", "boolean"), "field %s: type %r" % (field["id"], kind)
-        for key in STRING_ONLY_KEYS:
-            assert key not in field or kind == "string", "field %s: %s is for strings only" % (field["id"], key)
-        if "default" in field:
-            assert isinstance(field["default"], {"string": str, "boolean": bool}[kind]), (
-                "field %s: default %r is not a %s" % (field["id"], field["default"], kind))
-        if "choices" in field:
-            choices = field["choices"]
-            assert choices and all(isinstance(c, str) for c in choices) and len(set(choices)) == len(choices)
-    for name in inputs.get("required", []):
-        assert name in seen, "required names an undefined field %r" % name
-
-    assert set(injectors) <= {"file", "env", "extra_vars"}, "injectors: unknown kinds %s" % sorted(injectors)
-    strict = ImmutableSandboxedEnvironment(undefined=StrictUndefined)
-    example = {name: "EXAMPLE" for name in seen}
-    for kind in ("env", "extra_vars"):
-        for name, template in (injectors.get(kind) or {}).items():
-            assert NAME_RE.match(name), "%s name %r" % (kind, name)
-            assert isinstance(template, str), "%s %s: templates are strings" % (kind, name)
-            if kind == "env":
-                assert not name.startswith("ANSIBLE_"), "AWX refuses env %s (ANSIBLE_*)" % name
-                assert template.isascii(), "env %s: AWX allows ASCII only" % name
-            strict.from_string(template).render(**example)  # raises UndefinedError on an unknown field
-
-
-def store_inputs(inputs, given):
-    """The inputs AWX stores for a credential created with ``given``."""
-    fields = fields_of(inputs)
-    unknown = set(given) - set(fields)
-    assert not unknown, "AWX refuses inputs that are not fields: %s" % sorted(unknown)
-    stored = dict(given)
-    for name, value in given.items():
-        field = fields[name]
-        if not value:
-            if "choices" in field:
-                stored[name] = field["choices"][0]
-            else:
-                stored[name] = {"string": "", "boolean": False}[field["type"]]
-        elif "choices" in field:
-            assert value in field["choices"], "%s=%r is not one of %s" % (name, value, field["choices"])
-    return stored
-
-
-def inject(inputs, injectors, stored):
-    """(env, job env as AWX stores it, extra_vars) for a launch with this credential."""
-    fields = fields_of(inputs)
-    namespace, safe_namespace = {}, {}
-    for name, value in stored.items():
-        if isinstance(value, bool):
-            namespace[name] = safe_namespace[name] = value
-            continue
-        if value:
-            namespace[name] = value
-            safe_namespace[name] = HIDDEN if fields[name].get("secret") else value
-    for name, field in fields.items():
-        if field["type"] == "boolean" and name not in stored:
-            namespace[name] = safe_namespace[name] = False
-    sandbox = ImmutableSandboxedEnvironment()
-    env = {name: sandbox.from_string(template).render(**namespace)
-           for name, template in (injectors.get("env") or {}).items()}
-    safe_env = {name: sandbox.from_string(template).render(**safe_namespace)
-                for name, template in (injectors.get("env") or {}).items()}
-    extra_vars = {name: sandbox.from_string(template).render(**namespace)
-                  for name, template in (injectors.get("extra_vars") or {}).items()}
-    return env, safe_env, extra_vars
-
-
-def launch(given):
-    env, _safe_env, extra_vars = inject(INPUTS, INJECTORS, store_inputs(INPUTS, given))
-    return env, extra_vars
+def launch(given, env_dir):
+    """(env, extra_vars) a job launched with a Zendesk credential of these inputs gets."""
+    injection = ZENDESK.inject(ZENDESK.store(given), str(env_dir))
+    return injection.env, injection.extra_vars
 
 
 def template_fields(template):
     return meta.find_undeclared_variables(ImmutableSandboxedEnvironment().parse(template))
 
 
-# ------------------------------------------------------------------ the credential type itself
-def test_credential_type_is_valid_for_awx():
-    check_credential_type(INPUTS, INJECTORS)
+# ------------------------------------------------------------------ the credential types themselves
+@pytest.mark.parametrize("credential_type", [ZENDESK, VAULT_KV], ids=["zendesk", "vault_kv"])
+def test_credential_type_is_valid_for_awx(credential_type):
+    credential_type.check()
+
+
+def test_a_template_naming_an_undefined_field_is_refused():
+    """The check can fail: AWX refuses a template that names a field the type does not define."""
+    broken = awx_job.CredentialType(os.path.join(TYPES_DIR, "zendesk"))
+    broken.injectors = dict(broken.injectors, env=dict(broken.injectors["env"], ZENDESK_URL="{{ uri }}"))
+    with pytest.raises(Exception, match="uri"):
+        broken.check()
 
 
 def test_fields():
-    fields = fields_of(INPUTS)
+    fields = ZENDESK.fields
     assert sorted(fields) == sorted(EXPECTED_FIELDS)
     for name, field in fields.items():
         assert field.get("secret", False) is (name in SECRET_FIELDS), "%s: secret must be %s" % (
             name, name in SECRET_FIELDS)
         assert field.get("help_text"), "%s: say what to enter" % name
+    assert VAULT_KV.fields["token"].get("secret") is True
+    assert [name for name, field in VAULT_KV.fields.items() if field.get("secret")] == ["token"]
 
 
 def test_validate_certs_is_never_an_unset_checkbox():
     """AWX injects a boolean field that was never set as False: that would turn TLS checks off."""
-    field = fields_of(INPUTS)["validate_certs"]
+    field = ZENDESK.fields["validate_certs"]
     assert field["type"] == "string"
     assert field["choices"][0] == "true"
 
@@ -194,25 +93,29 @@ def test_injectors_set_only_variables_the_modules_read():
     known = set(CONNECTION.ENVIRONMENT.values())
     env = INJECTORS.get("env") or {}
     assert set(env) <= known, "injected variables no module reads: %s" % sorted(set(env) - known)
-    for name in EXPECTED_FIELDS:
-        assert CONNECTION.ENVIRONMENT[name] in env, "field %s is not injected" % name
-        assert template_fields(env[CONNECTION.ENVIRONMENT[name]]) == {name}
+    injected = {CONNECTION.ENVIRONMENT[name]: name for name in CONNECTION.ENVIRONMENT if CONNECTION.ENVIRONMENT[name] in env}
+    for field in EXPECTED_FIELDS:
+        option = "ca_path" if field == "ca_bundle" else field
+        assert CONNECTION.ENVIRONMENT[option] in env, "field %s is not injected" % field
+        assert field in template_fields(env[CONNECTION.ENVIRONMENT[option]]), injected
 
 
 def test_secrets_never_go_to_extra_vars():
     """extra_vars are ordinary play variables (any task can print them); secrets go through env only."""
-    for name, template in (INJECTORS.get("extra_vars") or {}).items():
-        leaked = template_fields(template) & set(SECRET_FIELDS)
-        assert not leaked, "extra_vars %s carries the secret field(s) %s" % (name, sorted(leaked))
+    for credential_type in (ZENDESK, VAULT_KV):
+        secret = [name for name, field in credential_type.fields.items() if field.get("secret")]
+        for name, template in (credential_type.injectors.get("extra_vars") or {}).items():
+            leaked = template_fields(template) & set(secret)
+            assert not leaked, "extra_vars %s carries the secret field(s) %s" % (name, sorted(leaked))
 
 
-def test_stored_job_env_hides_the_secrets():
-    stored = store_inputs(INPUTS, {"subdomain": "acme", "email": "admin@acme.example", "api_token": "s3cret-api",
-                                   "oauth_token": ""})
-    env, safe_env, dummy = inject(INPUTS, INJECTORS, stored)
-    assert env["ZENDESK_API_TOKEN"] == "s3cret-api"
-    assert safe_env["ZENDESK_API_TOKEN"] == HIDDEN
-    assert "s3cret-api" not in json.dumps(safe_env)
+def test_stored_job_env_hides_the_secrets(tmp_path):
+    stored = ZENDESK.store({"subdomain": "acme", "email": "admin@acme.example", "api_token": "s3cret-api",
+                            "oauth_token": ""})
+    injection = ZENDESK.inject(stored, str(tmp_path))
+    assert injection.env["ZENDESK_API_TOKEN"] == "s3cret-api"
+    assert injection.safe_env["ZENDESK_API_TOKEN"] == awx_job.HIDDEN
+    assert "s3cret-api" not in json.dumps(injection.safe_env)
 
 
 def code_blocks(rst_path):
@@ -234,31 +137,33 @@ def code_blocks(rst_path):
 
 
 def test_awx_guide_shows_the_shipped_files():
-    """The guide shows the type inline (readers copy from it): it must say what the files say."""
+    """The guide shows the types inline (readers copy from it): it must say what the files say."""
     shown = []
     for block in code_blocks(AWX_GUIDE):
         try:
             shown.append(yaml.safe_load(block))
         except yaml.YAMLError:
             continue
-    assert INPUTS in shown, "guide_awx.rst does not show extensions/awx/credential_type/inputs.yml as it is"
-    assert INJECTORS in shown, "guide_awx.rst does not show extensions/awx/credential_type/injectors.yml as it is"
+    for credential_type in (ZENDESK, VAULT_KV):
+        name = os.path.basename(credential_type.directory)
+        assert credential_type.inputs in shown, "guide_awx.rst does not show credential_types/%s/inputs.yml" % name
+        assert credential_type.injectors in shown, "guide_awx.rst does not show credential_types/%s/injectors.yml" % name
 
 
 # ------------------------------------------------------------------ what the modules make of it
-def test_unset_inputs_render_empty_and_count_as_unset():
-    env, extra_vars = launch({})
+def test_unset_inputs_render_empty_and_count_as_unset(tmp_path):
+    env, extra_vars = launch({}, tmp_path)
     assert extra_vars == {}
     assert set(env.values()) == {""}, env
     options, from_env = CONNECTION.merge_environment({}, env)
     assert from_env == []
     assert options["subdomain"] is None and options["url"] is None
     assert options["email"] is None and options["api_token"] is None and options["oauth_token"] is None
-    assert options["validate_certs"] is True
+    assert options["validate_certs"] is True and options["ca_path"] is None
 
 
-def test_api_token_credential_means_basic_auth():
-    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "tok"})
+def test_api_token_credential_means_basic_auth(tmp_path):
+    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "tok"}, tmp_path)
     assert env["ZENDESK_URL"] == "" and env["ZENDESK_OAUTH_TOKEN"] == ""
     client_kwargs, warnings, secrets = CONNECTION.resolve_connection({}, env)
     assert client_kwargs["base_url"] == "https://acme.zendesk.com"
@@ -268,9 +173,9 @@ def test_api_token_credential_means_basic_auth():
     assert warnings == [] and secrets == ["tok"]
 
 
-def test_oauth_credential_means_bearer_auth():
+def test_oauth_credential_means_bearer_auth(tmp_path):
     env, dummy = launch({"url": "https://zendesk-proxy.example.com/", "oauth_token": "bearer-tok", "email": "",
-                         "api_token": ""})
+                         "api_token": ""}, tmp_path)
     assert env["ZENDESK_SUBDOMAIN"] == "" and env["ZENDESK_EMAIL"] == "" and env["ZENDESK_API_TOKEN"] == ""
     client_kwargs, _warnings, secrets = CONNECTION.resolve_connection({}, env)
     assert client_kwargs["base_url"] == "https://zendesk-proxy.example.com"
@@ -280,62 +185,79 @@ def test_oauth_credential_means_bearer_auth():
 
 
 @pytest.mark.parametrize("given, expected", [(None, True), ("", True), ("true", True), ("false", False)])
-def test_validate_certs_choice(given, expected):
+def test_validate_certs_choice(given, expected, tmp_path):
     inputs = {"subdomain": "acme", "oauth_token": "tok"}
     if given is not None:
         inputs["validate_certs"] = given
-    env, dummy = launch(inputs)
+    env, dummy = launch(inputs, tmp_path)
     options, dummy = CONNECTION.merge_environment({}, env)
     assert options["validate_certs"] is expected
 
 
-def test_both_auth_methods_in_one_credential_fail_clearly():
-    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "a", "oauth_token": "b"})
+def test_ca_bundle_and_timeout_reach_the_modules(tmp_path):
+    """The CA certificates arrive as a file of the job's env folder that ZENDESK_CA_PATH names."""
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+    env, dummy = launch({"url": "https://zendesk-proxy.example.com", "oauth_token": "tok", "ca_bundle": pem,
+                         "timeout": "45"}, tmp_path)
+    assert os.path.dirname(env["ZENDESK_CA_PATH"]) == str(tmp_path)
+    with open(env["ZENDESK_CA_PATH"], encoding="utf-8") as handle:
+        assert handle.read() == pem
+    assert os.stat(env["ZENDESK_CA_PATH"]).st_mode & 0o777 == 0o600
+    options, from_env = CONNECTION.merge_environment({}, env)
+    assert options["ca_path"] == env["ZENDESK_CA_PATH"] and options["timeout"] == 45.0
+    assert {"ca_path", "timeout"} <= set(from_env)
+
+
+def test_both_auth_methods_in_one_credential_fail_clearly(tmp_path):
+    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "a", "oauth_token": "b"},
+                        tmp_path)
     with pytest.raises(CONNECTION.ConnectionOptionError, match="either oauth_token, or email with api_token"):
         CONNECTION.resolve_connection({}, env)
 
 
-def test_task_options_replace_the_credential():
+def test_task_options_replace_the_credential(tmp_path):
     """A play that names its own account is not mixed with the credential's (the whole group is replaced)."""
-    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "a"})
+    env, dummy = launch({"subdomain": "acme", "email": "admin@acme.example", "api_token": "a"}, tmp_path)
     client_kwargs, _warnings, secrets = CONNECTION.resolve_connection({"oauth_token": "own"}, env)
     assert client_kwargs["oauth_token"] == "own" and client_kwargs["api_token"] is None
     assert client_kwargs["email"] is None
     assert secrets == []
 
 
-# ------------------------------------------------------------------ a real ansible-playbook run
+# ------------------------------------------------------------------ a job, through ansible-runner
 # No connection options anywhere: the modules must take everything from the injected environment.
-PLAY_TASKS = [
-    {"name": "List the OAuth clients", "zendesk.oauth.zendesk_oauth_client_info": {}, "register": "listed"},
-    {"name": "Create an OAuth client",
-     "zendesk.oauth.zendesk_oauth_client": {"identifier": "awx_credential_check", "name": "AWX credential check",
-                                            "kind": "confidential"},
-     "register": "created", "no_log": True},
-    {"name": "Check what the modules reported", "ansible.builtin.assert": {"that": [
-        "listed is not changed",
-        "created is changed",
-        "created.client.identifier == 'awx_credential_check'",
-    ]}},
-]
+PLAY = [{
+    "name": "Modules take their connection from the credential",
+    "hosts": "localhost",
+    "gather_facts": False,
+    "tasks": [
+        {"name": "List the OAuth clients", "zendesk.oauth.zendesk_oauth_client_info": {}, "register": "listed"},
+        {"name": "Create an OAuth client",
+         "zendesk.oauth.zendesk_oauth_client": {"identifier": "awx_credential_check", "name": "AWX credential check",
+                                                "kind": "confidential"},
+         "register": "created", "no_log": True},
+        {"name": "Check what the modules reported", "ansible.builtin.assert": {"that": [
+            "listed is not changed",
+            "created is changed",
+            "created.client.identifier == 'awx_credential_check'",
+        ]}},
+    ],
+}]
 
 
 def run_with_credential(tmp_path, given):
-    """ansible-playbook with the environment (and extra vars file) AWX would give a job using this credential."""
-    env, extra_vars = launch(given)
-    extra_args = []
-    if extra_vars:
-        vars_file = tmp_path / "credential_extra_vars.yml"
-        vars_file.write_text(yaml.safe_dump(extra_vars), encoding="utf-8")
-        extra_args = ["-e", "@%s" % vars_file]
-    plays = [playbook_runner.play(PLAY_TASKS, name="Modules take their connection from the credential")]
-    return playbook_runner.run_playbook(plays, str(tmp_path), env=env, verbosity=3, extra_args=extra_args)
+    """The play as an AWX job with a Zendesk credential of these inputs, at verbosity 3."""
+    playbook = tmp_path / "modules.yml"
+    playbook.write_text(yaml.safe_dump(PLAY, sort_keys=False), encoding="utf-8")
+    return awx_job.run_job(str(tmp_path), str(playbook), credentials=[(ZENDESK, given)], verbosity=3)
 
 
-def assert_ran_as_admin_with(sim, result, auth, secret, clients_before):
-    assert result.rc == 0, result
-    assert secret not in result.output, "the credential's secret shows in the playbook output"
-    listed = result.result("List the OAuth clients")
+def assert_ran_as_admin_with(sim, job, auth, secret, clients_before):
+    assert job.rc == 0 and job.status == "successful", job
+    for where, text in job.artifact_files():
+        if where != "command":  # ansible-runner's record of the job's environment: see test_awx_job.py
+            assert secret not in text, "the credential's secret shows in %s" % where
+    [listed] = job.results("List the OAuth clients")
     assert [client["identifier"] for client in listed["clients"]] == clients_before
     log = [entry for entry in sim.control.requests() if not entry["path"].startswith("/_sim")]
     assert log, "no request reached the simulator"
@@ -347,101 +269,26 @@ def assert_ran_as_admin_with(sim, result, auth, secret, clients_before):
     assert len(created) == 1 and created[0]["kind"] == "confidential"
 
 
-def admin_oauth_token(sim_url, session):
-    """The admin's OAuth token, as the guides bootstrap it: a client, then a read+write token for it."""
-    answer = session.post(sim_url + CLIENTS_PATH, json={"client": {
-        "name": "Ansible automation", "identifier": "ansible_automation", "kind": "confidential"}})
-    assert answer.status_code == 201, answer.text
-    answer = session.post(sim_url + TOKENS_PATH, json={"token": {
-        "client_id": answer.json()["client"]["id"], "scopes": ["read", "write"]}})
-    assert answer.status_code == 201, answer.text
-    return answer.json()["token"]["full_token"]
-
-
-def test_playbook_with_api_token_credential(sim, sim_url, tmp_path):
+def test_job_with_api_token_credential(sim, sim_url, tmp_path):
     sim.control.clear_requests()
-    result = run_with_credential(tmp_path, {"url": sim_url, "email": ADMIN["email"], "api_token": ADMIN["api_token"]})
-    assert_ran_as_admin_with(sim, result, "basic", ADMIN["api_token"], clients_before=[])
+    job = run_with_credential(tmp_path, {"url": sim_url, "email": ADMIN["email"], "api_token": ADMIN["api_token"]})
+    assert_ran_as_admin_with(sim, job, "basic", ADMIN["api_token"], clients_before=[])
 
 
-def test_playbook_with_oauth_token_credential(sim, sim_url, admin_session, tmp_path):
-    oauth_token = admin_oauth_token(sim_url, admin_session)
+def test_job_with_oauth_token_credential(sim, sim_url, admin_session, tmp_path):
+    oauth_token = awx_job.admin_oauth_token(sim_url, admin_session)
     sim.control.clear_requests()
-    result = run_with_credential(tmp_path, {"url": sim_url, "oauth_token": oauth_token})
-    assert_ran_as_admin_with(sim, result, "bearer", oauth_token, clients_before=["ansible_automation"])
-
-
-def test_role_takes_its_connection_from_the_credential(sim, sim_url, admin_session, tmp_path):
-    """The AWX guide says the role needs no extra vars: its unset connection variables fall back to ZENDESK_*."""
-    oauth_token = admin_oauth_token(sim_url, admin_session)
-    env, extra_vars = launch({"url": sim_url, "oauth_token": oauth_token})
-    assert extra_vars == {}
-    sim.control.clear_requests()
-    plays = [playbook_runner.play([], name="The role with the credential only", roles=[{
-        "role": "zendesk.oauth.oauth_bootstrap",
-        "oauth_bootstrap_client_identifier": "awx_role_check",
-        "oauth_bootstrap_scopes": ["read"],
-        "oauth_bootstrap_vault_file": str(tmp_path / "token.vault.yml"),
-        "oauth_bootstrap_vault_password": "test-vault-password",
-    }])]
-    result = playbook_runner.run_playbook(plays, str(tmp_path), env=env)
-    assert result.rc == 0, result
-    assert oauth_token not in result.output
-    log = [entry for entry in sim.control.requests() if not entry["path"].startswith("/_sim")]
-    assert log and {entry["auth"] for entry in log} == {"bearer"}, log
-    state = sim.control.state()
-    client = [c for c in state["clients"] if c["identifier"] == "awx_role_check"]
-    assert len(client) == 1
-    minted = [t for t in state["tokens"] if t["client_id"] == client[0]["id"]]
-    assert len(minted) == 1 and minted[0]["scopes"] == ["read"] and minted[0]["user_id"] == ADMIN["id"]
+    job = run_with_credential(tmp_path, {"url": sim_url, "oauth_token": oauth_token, "timeout": "20"})
+    assert_ran_as_admin_with(sim, job, "bearer", oauth_token, clients_before=["ansible_automation"])
 
 
 # ------------------------------------------------------------------ the example registration playbook
-STUB_CREDENTIAL_TYPE = textwrap.dedent('''\
-    #!/usr/bin/python
-    # Test stub of awx.awx.credential_type: records the arguments it was given.
-    from __future__ import annotations
-
-    import json
-    import os
-
-    from ansible.module_utils.basic import AnsibleModule
-
-
-    def main():
-        module = AnsibleModule(argument_spec={
-            "name": {"type": "str", "required": True},
-            "description": {"type": "str"},
-            "kind": {"type": "str"},
-            "inputs": {"type": "dict"},
-            "injectors": {"type": "dict"},
-            "state": {"type": "str", "default": "present"},
-        })
-        with open(os.environ["AWX_STUB_RECORD"], "w") as handle:
-            json.dump(module.params, handle)
-        module.exit_json(changed=True)
-
-
-    if __name__ == "__main__":
-        main()
-    ''')
-
-
 def test_register_playbook_sends_the_shipped_files_unrendered(tmp_path):
     """The example passes inputs and injectors as data: Ansible must not render their {{ field }} templates."""
-    stub_root = tmp_path / "stub_collections"
-    stub = stub_root / "ansible_collections" / "awx" / "awx"
-    (stub / "plugins" / "modules").mkdir(parents=True)
-    (stub / "meta").mkdir()
-    (stub / "meta" / "runtime.yml").write_text("requires_ansible: '>=2.15.0'\n", encoding="utf-8")
-    (stub / "plugins" / "modules" / "credential_type.py").write_text(STUB_CREDENTIAL_TYPE, encoding="utf-8")
-    record = tmp_path / "record.json"
-    result = playbook_runner.run_playbook(REGISTER_PLAYBOOK, str(tmp_path), env={
-        "ANSIBLE_COLLECTIONS_PATH": os.pathsep.join([str(stub_root), playbook_runner.collections_path()]),
-        "AWX_STUB_RECORD": str(record),
-    })
-    assert result.rc == 0, result
-    sent = json.loads(record.read_text(encoding="utf-8"))
-    assert sent["name"] == "Zendesk" and sent["kind"] == "cloud" and sent["state"] == "present"
-    assert sent["inputs"] == INPUTS
-    assert sent["injectors"] == INJECTORS
+    calls = awx_job.run_with_awx_stubs(REGISTER_PLAYBOOK, tmp_path)
+    sent = {args["name"]: args for module, args in calls if module == "credential_type"}
+    assert sorted(sent) == ["HashiCorp Vault / OpenBao KV", "Zendesk"]
+    for name, credential_type in (("Zendesk", ZENDESK), ("HashiCorp Vault / OpenBao KV", VAULT_KV)):
+        assert sent[name]["kind"] == "cloud" and sent[name]["state"] == "present"
+        assert sent[name]["inputs"] == credential_type.inputs
+        assert sent[name]["injectors"] == credential_type.injectors

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The simulator against the reference (shared/zendesk-oauth-api.md), over real HTTP.
+"""The simulator against the reference (tests/simulator/reference/zendesk-oauth-api.md), over real HTTP.
 
 Assertions are on status codes, bodies, counts and state; never on wall-clock time.
 """

@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Every response body the simulator produces for the operations of Zendesk's OpenAPI fragment
-validates against the fragment's response schema (and, for lists, its pagination schemas).
+"""Every response body the simulator produces for the operations of Zendesk's OpenAPI document
+validates against the document's response schema (and, for lists, its pagination schemas).
 
-The fragment is read from ``$ZENDESK_OAS_FILE`` or ``<repo>/../shared/data/zendesk-oas-oauth-fragment.yaml``
-and never copied into the repository. Real Zendesk bodies carry ``null`` where the OAS marks nothing
-nullable, so every typed schema also accepts null; ``additionalProperties`` stays as the OAS has it.
+The schemas are in the repository, reduced from Zendesk's document to the response shapes:
+``tests/simulator/reference/zendesk-oas-oauth.yaml`` (its header names the copy it comes from).
+Real Zendesk bodies carry ``null`` where the OAS marks nothing nullable, so every typed schema also
+accepts null; ``additionalProperties`` stays as the OAS has it.
 """
 
 from __future__ import annotations
@@ -13,16 +14,15 @@ from __future__ import annotations
 import copy
 import os
 
+import jsonschema
 import pytest
 import requests
+import yaml
 
 from simulator import ADMIN
 
-yaml = pytest.importorskip("yaml")
-jsonschema = pytest.importorskip("jsonschema")
-
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-OAS_FILE = os.environ.get("ZENDESK_OAS_FILE") or os.path.join(REPO, "..", "shared", "data", "zendesk-oas-oauth-fragment.yaml")
+OAS_FILE = os.path.join(REPO, "tests", "simulator", "reference", "zendesk-oas-oauth.yaml")
 OAS_ONLY_KEYS = ("nullable", "readOnly", "example", "examples", "description", "title", "format")
 
 
@@ -61,8 +61,6 @@ def _nullable(node):
 
 @pytest.fixture(scope="module")
 def oas():
-    if not os.path.isfile(OAS_FILE):
-        pytest.skip("Zendesk OpenAPI fragment not found at %s (set ZENDESK_OAS_FILE)" % OAS_FILE)
     with open(OAS_FILE, "r", encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
