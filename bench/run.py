@@ -83,7 +83,6 @@ def main(argv=None):
         if "time" in args.sections:
             results["task_time"] = measure.measure_task_time(bench)
             results["role_vs_uri"] = measure.measure_role_vs_uri(bench)
-            results["breakdown"] = measure.role_task_breakdown(bench)
         if "profile" in args.sections:
             results["profile"] = measure.measure_profile(bench)
         if "scale" in args.sections:
@@ -92,6 +91,7 @@ def main(argv=None):
             results["rate_limit"] = measure.measure_rate_limit(
                 bench, fleet=args.fleet, plan=200, compressed_fleet=6)
     finally:
+        bench.stop()
         sim.stop()
         workspace.cleanup()
         if args.keep:
