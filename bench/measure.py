@@ -69,10 +69,12 @@ TIMED_KINDS = [
     "zendesk_oauth_token mint",
 ]
 # Issue 16: a module task in the controller's process costs at most a tenth of a ping task; on the
-# module path it is no worse than before in-controller execution existed. BEFORE is each kind's
-# task time / ping from the benchmark of commit b027716 (the last one with module processes only):
-# median, min, max over 5 repetitions.
+# module path it is no worse than before in-controller execution existed. "Before" is measured in the
+# same repetitions on the collection at BEFORE_COMMIT (the last commit before the action plugins, its
+# modules as processes only), taken with git archive; without git history the benchmark of commit
+# b027716 stands in (BEFORE: median, min, max over 5 repetitions, on another day).
 CONTROLLER_GOAL = 0.1
+BEFORE_COMMIT = "5da89e7b3836f6957cddf52df2d30165591b657d"
 BEFORE = {
     "zendesk_oauth_client unchanged": (1.37, 1.30, 1.39),
     "zendesk_oauth_client create": (1.46, 1.38, 1.69),
@@ -289,16 +291,25 @@ def measure_requests(bench):
 # --------------------------------------------------------------------------------------------
 # 2. Time per task on both execution paths
 # --------------------------------------------------------------------------------------------
-def _task_time_run(bench):
+def rounds_for(paths, rounds=3):
+    """bench_rounds for task_time.yml: ``rounds`` rounds of each path, the order turning every round."""
+    out = []
+    for number in range(1, rounds + 1):
+        order = list(paths) if number % 2 else list(reversed(paths))
+        out += [{"round": number, "path": path} for path in order]
+    return out
+
+
+def _task_time_run(bench, paths=PATHS, env=None):
     """One run of task_time.yml: each kind's median task time on each path / the run's median ping."""
     bench.sim.reset()
-    run = bench.ws.play("task_time.yml", bench.sim).check()
+    run = bench.ws.play("task_time.yml", bench.sim, {"bench_rounds": rounds_for(paths)}, env=env).check()
     ping = median_of(task.seconds for task in run.tasks_named("Ping"))
     debug = median_of(task.seconds for task in run.tasks_named("Debug"))
     figures = {"ping": ping, "debug": ratio(debug, ping), "kinds": {}}
     controller_seconds = []
     for kind in TIMED_KINDS:
-        for path in PATHS:
+        for path in paths:
             tasks = [task for task in run.tasks if task.name == "Module %s, %s" % (kind, path)]
             if not tasks:
                 raise KeyError("no task named 'Module %s, %s' in task_time.yml's run" % (kind, path))
@@ -312,6 +323,22 @@ def _task_time_run(bench):
                 controller_seconds.extend(task.seconds for task in tasks)
     figures["controller_seconds"] = median_of(controller_seconds)
     return figures
+
+
+def before_collection(bench):
+    """ANSIBLE_COLLECTIONS_PATH of the collection at BEFORE_COMMIT (git archive of its plugins), or None when this
+    checkout has no such commit (a tarball, a shallow clone)."""
+    root = bench.ws.path("before")
+    target = os.path.join(root, "ansible_collections", "zendesk", "oauth")
+    if os.path.isdir(target):
+        return root
+    archive = subprocess.run(["git", "-C", REPO, "archive", BEFORE_COMMIT, "galaxy.yml", "meta", "plugins"],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        return None
+    os.makedirs(target)
+    subprocess.run(["tar", "-x", "-C", target], input=archive.stdout, check=True)
+    return root
 
 
 def connection_setup(bench, tls=None, rounds=20):
@@ -408,6 +435,19 @@ class TlsSimulator(object):
         self.server.stop()
 
 
+def before_run(bench, collections_path, before, index):
+    bench.say("task time: run %d/%d, the collection before in-controller execution (%s)" % (
+        index + 1, bench.repeat, BEFORE_COMMIT[:7]))
+    figures = _task_time_run(bench, paths=("module",), env={"ANSIBLE_COLLECTIONS_PATH": collections_path})
+    for kind in TIMED_KINDS:
+        before[kind].append(figures["kinds"][(kind, "module")]["ratio"])
+
+
+def before_spread(before, kind, measured):
+    """The module path before in-controller execution: measured in this run, else the figures of commit b027716."""
+    return Spread(before[kind]) if measured else Spread(BEFORE[kind])
+
+
 def measure_task_time(bench):
     """Each module kind on both paths against ping, in the same playbook run; connection set-up cost."""
     per_kind = {(kind, path): [] for kind in TIMED_KINDS for path in PATHS}
@@ -416,11 +456,19 @@ def measure_task_time(bench):
     debug, ping_seconds, tcp_share, tls_share = [], [], [], []
     tcp_ms, tls_ms = [], []
     work = {kind: [] for kind in TIMED_KINDS}
+    before = {kind: [] for kind in TIMED_KINDS}
+    before_path = before_collection(bench)
     tls = TlsSimulator.start(bench.ws.root)
     try:
         for index in range(bench.repeat):
+            # The collection before in-controller execution in the same repetition, in turns with this one,
+            # so that a change of load hits both alike: the module path's "no worse than before", measured.
+            if before_path and index % 2:
+                before_run(bench, before_path, before, index)
             bench.say("task time: run %d/%d (both execution paths)" % (index + 1, bench.repeat))
             figures = _task_time_run(bench)
+            if before_path and not index % 2:
+                before_run(bench, before_path, before, index)
             ping_seconds.append(figures["ping"])
             debug.append(figures["debug"])
             for key, values in figures["kinds"].items():
@@ -447,9 +495,13 @@ def measure_task_time(bench):
                          "server_share": Spread(server_share[(kind, path)]),
                          "requests": requests_per_task[(kind, path)],
                          "work_alone": Spread(work[kind]) if path == "controller" else None,
-                         "before": BEFORE[kind] if path == "module" else None,
+                         "before": before_spread(before, kind, before_path) if path == "module" else None,
+                         "vs_before": Spread([ratio(now, then) for now, then in zip(per_kind[(kind, path)],
+                                                                                     before[kind])])
+                         if path == "module" else None,
                          "goal": CONTROLLER_GOAL if path == "controller" else None})
     return {"rows": rows, "ping_seconds": Spread(ping_seconds), "debug": Spread(debug),
+            "before": {"commit": BEFORE_COMMIT[:7], "same_run": bool(before_path)},
             "connection": {"tcp_ms": Spread(tcp_ms), "tcp_share": Spread(tcp_share),
                            "tls_ms": Spread(tls_ms), "tls_share": Spread(tls_share), "tls": bool(tls)}}
 
@@ -661,6 +713,17 @@ def _process_of(task, module):
     return None
 
 
+def check_path(task, path):
+    """The execution path check: a task run with zendesk_oauth_execution=controller started no module process, one
+    run with =module started exactly one (the wrapper logs every process). Raises when a task took the other path,
+    so that no figure of one path is reported as the other's."""
+    expected = 0 if path == "controller" else 1
+    if len(task.processes) != expected:
+        raise RuntimeError("%r was meant to run %s but started %d module process(es)" % (
+            task.name, "in the controller's process" if path == "controller" else "as a module process",
+            len(task.processes)))
+
+
 SCALE_LOOKUPS = ("Find the first client", "Find the last client", "Find the last client by id", "List every client")
 
 
@@ -688,6 +751,7 @@ def measure_scale(bench, sizes):
                 for path in PATHS:
                     task = run.task("%s, %s" % (name, path))
                     process = _process_of(task, "zendesk_oauth_client_info")
+                    check_path(task, path)
                     rows[(name, path)].append({
                         "requests": len(task.requests),
                         "ratio": ratio(task.seconds, ping_seconds),

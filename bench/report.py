@@ -30,14 +30,13 @@ def _mark(value, goal):
     return "✓" if value <= goal else "✗"
 
 
-def _against_before(value, before):
-    """The module path against the figures from before in-controller execution (median, min, max)."""
-    if value is None or before is None:
+def _against_before(now, before):
+    """The module path against before in-controller execution: medians, and the range before."""
+    if not now or not before:
         return ""
-    median, _low, high = before
-    if value <= median:
+    if now.median <= before.median:
         return "✓ (≤ the median before)"
-    if value <= high:
+    if now.median <= before.high:
         return "≈ (within the range before)"
     return "✗ (above the range before)"
 
@@ -144,8 +143,13 @@ def _request_goals_met(jobs, store):
 # --------------------------------------------------------------------------------------------
 # 2. Time
 # --------------------------------------------------------------------------------------------
-def _before(before):
-    return "%.2f (%.2f–%.2f)" % tuple(before)
+def _before_text(before):
+    if before and before.get("same_run"):
+        return ("\"Before\" is the collection at commit %s (the last one before the action plugins: every module a "
+                "process), taken with `git archive` and run in every repetition, in turns with this one, on its "
+                "module rounds." % before["commit"])
+    return ("\"Before\" is the benchmark of commit b027716 (another day, another load): this checkout has no git "
+            "history to run the collection before in-controller execution side by side.")
 
 
 def section_time(task_time, role_vs_uri):
@@ -156,8 +160,8 @@ def section_time(task_time, role_vs_uri):
            "process, as every task ran before). Task time from task start to result "
            "(`bench/callback_plugins/bench_timer.py`); ratio = the kind's median task time / the run's median "
            "`ansible.builtin.ping` task (a module process that does nothing). Goals: in the controller's process "
-           "≤ %.1f × ping; as a module process no worse than before in-controller execution (the figures of "
-           "commit b027716)." % task_time["rows"][0]["goal"], ""]
+           "≤ %.1f × ping; as a module process no worse than before in-controller execution. %s" % (
+               task_time["rows"][0]["goal"], _before_text(task_time.get("before"))), ""]
     debug = task_time["debug"]
     by_kind = {}
     for row in task_time["rows"]:
@@ -170,13 +174,15 @@ def section_time(task_time, role_vs_uri):
                                                                             work.values)])
         rows.append([kind, "%g" % controller["requests"], controller["ratio"].show(3),
                      _mark(controller["ratio"].median, controller["goal"]), work.show(3), rest.show(3),
-                     module["ratio"].show(), _before(module["before"]),
-                     _against_before(module["ratio"].median, module["before"])])
+                     module["ratio"].show(), module["before"].show(),
+                     module["vs_before"].show() if module.get("vs_before") else "",
+                     _against_before(module["ratio"], module["before"])])
     rows.append(["`ansible.builtin.debug` (no module, no process: the floor of any task)", "0", debug.show(3), "",
-                 "", "", "", "", ""])
+                 "", "", "", "", "", ""])
     out.append(_table(["module task", "requests", "in the controller's process / ping", "goal ≤ %.1f" % (
         task_time["rows"][0]["goal"]), "its module work alone / ping", "the rest over the debug floor / ping",
-        "module process / ping", "module process / ping before", "module path against before"], rows))
+        "module process / ping", "module process / ping before", "now / before (same repetition)",
+        "module path against before"], rows))
     shares = [row["server_share"].median for row in task_time["rows"] if row["path"] == "controller"]
     out += ["", "An in-controller task = the floor of any task (the `debug` row: the task executor forks a worker, "
             "templates, sends the result back, runs the callbacks) + its module work alone (the same "
@@ -524,12 +530,17 @@ def _task_time_findings(timing, profile):
             if connection.get("tls") and connection["tls_share"] else ""))
     out = [text]
     module = [rows[(kind, "module")] for kind in kinds]
-    worse = [row for row in module if row["ratio"].median > row["before"][2]]
-    text = ("- Issue 16, the module path (`zendesk_oauth_execution=module`) no worse than before: %s (before: %s). %s"
-            % (", ".join("%s %s" % (row["kind"], row["ratio"].show()) for row in module),
-               ", ".join("%.2f" % row["before"][0] for row in module),
-               "Every median within or below the range before." if not worse else
-               "**Above the range before for %s.**" % ", ".join(row["kind"] for row in worse)))
+    worse = [row for row in module if row["ratio"].median > row["before"].high]
+    same_run = (timing.get("before") or {}).get("same_run")
+    text = ("- Issue 16, the module path (`zendesk_oauth_execution=module`) no worse than before: %s; before (%s): "
+            "%s.%s %s" % (
+                ", ".join("%s %s" % (row["kind"], row["ratio"].show()) for row in module),
+                "commit %s, same repetitions" % timing["before"]["commit"] if same_run else "commit b027716",
+                ", ".join(row["before"].show() for row in module),
+                " Now / before, per repetition: %s." % ", ".join(row["vs_before"].show() for row in module)
+                if same_run else "",
+                "Every median within or below the range before." if not worse else
+                "**Above the range before for %s.**" % ", ".join(row["kind"] for row in worse)))
     if profile:
         cpu, imports = profile["cpu"], profile["import_cpu"]
         base = imports["import ansible.module_utils.basic"]
