@@ -490,15 +490,14 @@ def measure_task_time(bench):
             tls.stop()
     rows = []
     for kind in TIMED_KINDS:
+        now_vs_before = Spread([ratio(now, then) for now, then in zip(per_kind[(kind, "module")], before[kind])])
         for path in PATHS:
             rows.append({"kind": kind, "path": path, "ratio": Spread(per_kind[(kind, path)]),
                          "server_share": Spread(server_share[(kind, path)]),
                          "requests": requests_per_task[(kind, path)],
                          "work_alone": Spread(work[kind]) if path == "controller" else None,
                          "before": before_spread(before, kind, before_path) if path == "module" else None,
-                         "vs_before": Spread([ratio(now, then) for now, then in zip(per_kind[(kind, path)],
-                                                                                     before[kind])])
-                         if path == "module" else None,
+                         "vs_before": now_vs_before if path == "module" else None,
                          "goal": CONTROLLER_GOAL if path == "controller" else None})
     return {"rows": rows, "ping_seconds": Spread(ping_seconds), "debug": Spread(debug),
             "before": {"commit": BEFORE_COMMIT[:7], "same_run": bool(before_path)},

@@ -241,7 +241,7 @@ def section_role_vs_uri(data):
                 "(so a column adds up to the ratio above, and the uri column to 1). Task times from the "
                 "`bench_timer` callback; start-up is process start to the playbook's start, after the play is "
                 "its stats to the process's exit.", ""]
-        columns = [store for store in stores] + ["uri"]
+        columns = list(stores) + ["uri"]
         labels = []
         for which in columns:
             for label in data["parts"]["%s/%s" % (which, job)]:
