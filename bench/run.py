@@ -70,7 +70,7 @@ def main(argv=None):
         sys.stderr.flush()
 
     results = {
-        "command": " ".join(["bench/run.py"] + [shlex.quote(arg) for arg in argv]),
+        "command": _command(argv),
         "repeat": args.repeat,
         "facts": measure.machine_facts(),
     }
@@ -83,7 +83,6 @@ def main(argv=None):
         if "time" in args.sections:
             results["task_time"] = measure.measure_task_time(bench)
             results["role_vs_uri"] = measure.measure_role_vs_uri(bench)
-            results["breakdown"] = measure.role_task_breakdown(bench)
         if "profile" in args.sections:
             results["profile"] = measure.measure_profile(bench)
         if "scale" in args.sections:
@@ -92,6 +91,7 @@ def main(argv=None):
             results["rate_limit"] = measure.measure_rate_limit(
                 bench, fleet=args.fleet, plan=200, compressed_fleet=6)
     finally:
+        bench.stop()
         sim.stop()
         workspace.cleanup()
         if args.keep:
@@ -103,6 +103,20 @@ def main(argv=None):
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=1, default=_plain)
     return _write(report.render(results), args.out, progress)
+
+
+def _command(argv):
+    """The command line as the report shows it: without --json FILE and --keep, which change what is kept, not what
+    is measured (and would name a scratch path of the machine)."""
+    shown, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--json":
+            skip = True
+        elif arg != "--keep" and not arg.startswith("--json="):
+            shown.append(shlex.quote(arg))
+    return " ".join(["bench/run.py"] + shown)
 
 
 def _write(text, out, progress):
