@@ -342,7 +342,7 @@ def check_input(zm):
 
 def given_filters(params):
     """The filter options that are set (never_used counts only when true)."""
-    return [name for name in FILTER_OPTIONS if params[name] not in (None, False)]
+    return [name for name in FILTER_OPTIONS if params[name] is not None and params[name] is not False]
 
 
 def check_listing_options(zm):
@@ -361,17 +361,19 @@ def check_listing_options(zm):
             if warning:
                 zm.module.warn("any_scope: %s." % warning)
     if params["full_token"] is not None:
-        used = [name for name in LISTING_OPTIONS + ("global_client_id",) if params[name] not in (None, False)]
+        used = [name for name in LISTING_OPTIONS + ("global_client_id",)
+                if params[name] is not None and params[name] is not False]
         used += given_filters(params)
         if used:
-            problems.append("%s only apply to listed tokens (or token_id), not to full_token, which verifies the one "
-                            "token you hold: remove %s, or full_token" % (", ".join(used), "it" if len(used) == 1
-                                                                         else "them"))
+            problems.append("%s %s for listed tokens (and token_id) only; full_token verifies the one token you hold: "
+                            "remove %s, or full_token" % (", ".join(used), "is" if len(used) == 1 else "are",
+                                                          "it" if len(used) == 1 else "them"))
     elif params["token_id"] is not None:
         used = [name for name in LISTING_OPTIONS if params[name]]
         if used:
-            problems.append("%s only apply to a listing, not to token_id (Zendesk shows any token of the account by "
-                            "id to an admin): remove %s" % (" and ".join(used), "it" if len(used) == 1 else "them"))
+            problems.append("%s %s for a listing only, not for token_id (Zendesk shows an admin any token of the "
+                            "account by id): remove %s" % (" and ".join(used), "is" if len(used) == 1 else "are",
+                                                           "it" if len(used) == 1 else "them"))
     if params["include_expired"] and not params["all_users"]:
         problems.append("include_expired needs all_users: true (Zendesk lists expired tokens only in the "
                         "account-wide listing)")

@@ -207,7 +207,7 @@ def open_store(index, entry, environ):
 def in_audit_terms(message, label):
     """A store's message names the oauth_bootstrap role's variables: name the audit's entry fields instead."""
     return (message.replace("oauth_bootstrap_store=", label + ".store=").replace("oauth_bootstrap_", label + ".")
-            .replace("the role", "the audit"))
+            .replace("the role", "the audit").replace("The role", "The audit"))
 
 
 def store_name(entry, store=None):
@@ -295,10 +295,9 @@ class Audit(object):
         return self.o[PREFIX + name]
 
     def run(self, read):
-        """read: [(entry, Holding or None)] from read_stores."""
-        holdings = self.holdings(read)
+        """read: [(entry, Holding, or None for a fact entry given by value)] from read_stores, in entry order."""
         if self.option("revoke_unheld"):
-            empty = [holding.store for holding in holdings if holding.empty]
+            empty = [holding.store for unused, holding in read if holding is not None and holding.empty]
             if empty:
                 raise AuditError(
                     "%s hold%s no record (no file, or no secret at that path): the token %s should hold would look "
@@ -306,7 +305,7 @@ class Audit(object):
                     "stores. %s" % (", ".join(empty), "s" if len(empty) == 1 else "", "it" if len(empty) == 1
                                     else "they", PREFIX, "y" if len(empty) == 1 else "ies",
                                     "it" if len(empty) == 1 else "them", PREFIX, NOTHING_SENT))
-        holdings.extend(self.verify_held_values(read))
+        holdings = [holding if holding is not None else self.verify_held_value(entry) for entry, holding in read]
         clients = self.steps.call("List the account's OAuth clients", "zendesk_oauth_client_info", {},
                                   check_mode=False)["clients"]
         tokens = self.steps.call("List every token of the account", "zendesk_oauth_token_info", {
@@ -327,23 +326,15 @@ class Audit(object):
         gone = set(targets if self.check_mode else revoked)
         return self.result(report, [token for token in tokens if token["id"] in gone], failed)
 
-    def holdings(self, read):
-        return [holding for entry, holding in read if holding is not None]
-
-    def verify_held_values(self, read):
-        """The Holdings of fact entries given by value: Zendesk says which token each is (one request each)."""
-        out = []
-        for entry, holding in read:
-            if holding is not None or entry["store"] != "fact":
-                continue
-            info = self.steps.call("Verify a token the play holds", "zendesk_oauth_token_info",
-                                   {"full_token": entry["full_token"]}, check_mode=False)
-            token = info.get("token")
-            out.append(plan.Holding(store_name(entry), "fact", url=self.base_url,
-                                    client_id=token.get("client_id") if token else None,
-                                    token_id=token.get("id") if token else None, scopes=entry["scopes"],
-                                    works=token is not None))
-        return out
+    def verify_held_value(self, entry):
+        """The Holding of a fact entry given by value: Zendesk says which token it is (one request)."""
+        info = self.steps.call("Verify a token the play holds", "zendesk_oauth_token_info",
+                               {"full_token": entry["full_token"]}, check_mode=False)
+        token = info.get("token")
+        return plan.Holding(store_name(entry), "fact", url=self.base_url,
+                            client_id=token.get("client_id") if token else None,
+                            token_id=token.get("id") if token else None, scopes=entry["scopes"],
+                            works=token is not None)
 
     def revoke(self, targets):
         """(revoked ids, ids whose revocation failed); nothing is sent in check mode."""

@@ -72,7 +72,7 @@ def summary_lines(report, check_mode, revoke_unheld, files):
              % (report["url"], report["as_of"], counts["tokens"], with_tokens, counts["stores"],
                 "" if counts["stores"] == 1 else "s")]
     kept = Counter(rows[token_id]["kept"] for token_id in findings["kept_unheld"])
-    kept_text = ", ".join("%d %s" % (count, KEPT_REASONS[code]) for code, count in sorted(kept.items()))
+    kept_text = ", ".join("%d %s" % (kept[code], text) for code, text in KEPT_REASONS.items() if kept[code])
     lines.append("Held by a store: %d. Held by no store: %d (%d may be revoked%s)"
                  % (counts["held"], counts["unheld"], counts["revocable"], "; kept: " + kept_text if kept else ""))
     lines.append("Expire within %s: %d (%d already expired%s)%s"
