@@ -80,8 +80,8 @@ def _covered(granted, pair):
 def excess_scopes(scopes, allowed):
     """The token's scopes that grant something `allowed` does not (sorted; [] when it grants no more)."""
     granted = _granted(allowed)
-    return sorted(scope for scope in set(scopes or ()) if not all(_covered(granted, pair)
-                                                                   for pair in scope_grants(scope)))
+    return sorted(scope for scope in set(scopes or ())
+                  if not all(_covered(granted, pair) for pair in scope_grants(scope)))
 
 
 def grants_all(scopes, wanted):
@@ -211,7 +211,8 @@ def holding_from_record(store, kind, record):
     """The Holding of a store's record (plugins/module_utils/_bootstrap.py RECORD_KEYS)."""
     if not record:
         return Holding(store, kind, empty=True)
-    return Holding(store, kind, url=record.get("zendesk_oauth_url"), client_id=_int(record.get("zendesk_oauth_client_id")),
+    return Holding(store, kind, url=record.get("zendesk_oauth_url"),
+                   client_id=_int(record.get("zendesk_oauth_client_id")),
                    client_identifier=record.get("zendesk_oauth_client_identifier"),
                    token_id=_int(record.get("zendesk_oauth_token_id")), scopes=record.get("zendesk_oauth_scopes"),
                    pending=record.get(PENDING_KEY))
@@ -326,7 +327,8 @@ def _kept_because(token, account, settings):
         if pending.get("operation") not in (MINT, FETCH, REFRESH) or account.client_of(holding) != client_id:
             continue
         since, until = parse_time(pending.get("since")), parse_time(pending.get("until"))
-        if until is not None and settings.now <= until + CLOCK_SLACK and (since is None or created >= since - CLOCK_SLACK):
+        in_window = since is None or created >= since - CLOCK_SLACK
+        if until is not None and settings.now <= until + CLOCK_SLACK and in_window:
             return KEPT_RUN_IN_FLIGHT, ("a run that writes %s may be storing it (its journal, %s, lasts until %s)"
                                         % (holding.store, pending.get("operation"), pending.get("until")))
     return None, None
@@ -434,11 +436,12 @@ def _client_rows(clients, rows, account):
 
 def mark_revocations(report, revoked=(), would_revoke=(), failed=()):
     """Record in the report what the run revoked (or, in check mode, would revoke)."""
-    report["revoked"], report["would_revoke"], report["revoke_failed"] = (sorted(revoked), sorted(would_revoke),
-                                                                          sorted(failed))
-    actions = dict([(token_id, "revoked") for token_id in revoked] + [(token_id, "would_revoke")
-                                                                        for token_id in would_revoke]
-                   + [(token_id, "revoke_failed") for token_id in failed])
+    report["revoked"] = sorted(revoked)
+    report["would_revoke"] = sorted(would_revoke)
+    report["revoke_failed"] = sorted(failed)
+    actions = {}
+    for action, ids in (("revoked", revoked), ("would_revoke", would_revoke), ("revoke_failed", failed)):
+        actions.update((token_id, action) for token_id in ids)
     for row in report["tokens"]:
         row["action"] = actions.get(row["id"])
     report["counts"].update(revoked=len(report["revoked"]), would_revoke=len(report["would_revoke"]),

@@ -93,8 +93,8 @@ def summary_lines(report, check_mode, revoke_unheld, files):
             counts["would_revoke"], "" if counts["would_revoke"] == 1 else "s", ":" if counts["would_revoke"] else ""))
         lines.extend(by_client(report, report["would_revoke"]))
     else:
-        lines.append("Revoked %d token%s no store holds%s" % (counts["revoked"], "" if counts["revoked"] == 1 else "s",
-                                                               ":" if counts["revoked"] else ""))
+        lines.append("Revoked %d token%s no store holds%s" % (
+            counts["revoked"], "" if counts["revoked"] == 1 else "s", ":" if counts["revoked"] else ""))
         lines.extend(by_client(report, report["revoked"]))
         if report["revoke_failed"]:
             lines.append("Revoking failed for %d token%s: %s" % (
@@ -150,7 +150,8 @@ def markdown(report, check_mode, revoke_unheld):
          ("Token", "Client", "User", "Scopes", "Created", "Last used", "Expires", "Revocation"),
          lambda row: (row["id"], client_name(row), row["user_id"], row["scopes"], row["created_at"], row["used_at"],
                       row["expires_at"], revocation(row))),
-        ("Tokens that expire within %s" % duration(settings["expiring_within"]), [row for row in tokens if row["expiring"]],
+        ("Tokens that expire within %s" % duration(settings["expiring_within"]),
+         [row for row in tokens if row["expiring"]],
          ("Token", "Client", "Held by", "Expires", "Expired"),
          lambda row: (row["id"], client_name(row), row["held_by"], row["expires_at"], "yes" if row["expired"] else "")),
         ("Tokens unused for %d days or more" % settings["unused_for_days"], [row for row in tokens if row["idle"]],
@@ -165,14 +166,14 @@ def markdown(report, check_mode, revoke_unheld):
         out.extend(["", "## %s (%d)" % (title, len(rows)), ""])
         out.extend(_table(headers, [cells(row) for row in rows]) if rows else ["None."])
     out.extend(["", "## Stores (%d)" % len(report["stores"]), ""])
-    out.extend(_table(("Store", "Kind", "Client", "Token", "Scopes", "Status"), [
-        (store["store"], store["kind"], store["client_identifier"] or store["client_id"], store["token_id"],
-         store["scopes"], store["problem"] or "holds a token Zendesk lists") for store in report["stores"]])
-               if report["stores"] else ["None: every token counts as held by no store."])
+    store_rows = [(store["store"], store["kind"], store["client_identifier"] or store["client_id"], store["token_id"],
+                   store["scopes"], store["problem"] or "holds a token Zendesk lists") for store in report["stores"]]
+    out.extend(_table(("Store", "Kind", "Client", "Token", "Scopes", "Status"), store_rows) if store_rows
+               else ["None: every token counts as held by no store."])
     out.extend(["", "## Clients (%d)" % len(report["clients"]), ""])
+    client_rows = [(client["id"], client["identifier"] or ("global client" if client["global_client"] else ""),
+                    client["tokens"], client["held"], client["unheld"], "yes" if client["known_to_stores"] else "no",
+                    client["needs"]) for client in report["clients"]]
     out.extend(_table(("Client", "Identifier", "Tokens", "Held", "Held by none", "A store holds a token of it",
-                       "Scopes the stores hold"), [
-        (client["id"], client["identifier"] or ("global client" if client["global_client"] else ""), client["tokens"],
-         client["held"], client["unheld"], "yes" if client["known_to_stores"] else "no", client["needs"])
-        for client in report["clients"]]))
+                       "Scopes the stores hold"), client_rows))
     return "\n".join(out) + "\n"

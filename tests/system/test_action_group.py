@@ -51,7 +51,8 @@ def is_role_engine(module):
     """
     with open(os.path.join(MODULES_DIR, module + ".py"), encoding="utf-8") as handle:
         tree = ast.parse(handle.read())
-    return not any(isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "MODULE_OPTIONS" for t in node.targets)
+    return not any(isinstance(node, ast.Assign)
+                   and any(getattr(target, "id", None) == "MODULE_OPTIONS" for target in node.targets)
                    for node in tree.body)
 
 

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import secrets
+from datetime import datetime, timezone
 
 import pytest
 import requests
@@ -129,7 +130,9 @@ class Account:
         for (i, j), record in zip(first, answer["tokens"]):
             self.ids[(i, j)], self.full[(i, j)] = record["id"], record["full_token"]
         self.revoked_id = answer["tokens"][-1]["id"]   # a store holds it, and it is revoked before the audit
-        assert self.admin().delete(self.sim.url + "/api/v2/oauth/tokens/%d" % self.revoked_id, timeout=30).status_code == 204
+        with self.admin() as session:
+            gone = session.delete(self.sim.url + "/api/v2/oauth/tokens/%d" % self.revoked_id, timeout=30)
+        assert gone.status_code == 204
         for day in (20, 58):
             control.advance_clock(day * DAY - self.day() * DAY)
             with requests.Session() as session:
@@ -220,11 +223,13 @@ class Account:
         for i in FACT_BY_ID:
             self.stores.append({"store": "fact", "token_id": self.ids[(i, 0)], "scopes": needs(i)})
             self.hold(self.ids[(i, 0)], "fact token %d" % self.ids[(i, 0)])
-        self.stores.append({"store": "fact", "name": "the play's own token", "full_token": self.full[(FACT_BY_VALUE, 0)],
+        self.stores.append({"store": "fact", "name": "the play's own token",
+                            "full_token": self.full[(FACT_BY_VALUE, 0)],
                             "scopes": needs(FACT_BY_VALUE)})
         self.hold(self.ids[(FACT_BY_VALUE, 0)], "the play's own token")
         self.stale = self.vault_file("stale.vault.yml", self.record(0, self.revoked_id))
-        self.other = self.vault_file("other.vault.yml", self.record(1, self.ids[(1, 5)], url="https://other.zendesk.com"))
+        self.other = self.vault_file("other.vault.yml",
+                                     self.record(1, self.ids[(1, 5)], url="https://other.zendesk.com"))
         for path in (self.stale, self.other):
             self.stores.append({"store": "vault_file", "vault_file": path, "vault_password_file": password_file})
 
@@ -235,7 +240,8 @@ class Account:
             "oauth_token_audit_url": self.sim.url, "oauth_token_audit_email": ADMIN_EMAIL,
             "oauth_token_audit_api_token": ADMIN_API_TOKEN, "oauth_token_audit_stores": self.stores,
             "oauth_token_audit_include_expired": True,
-            "oauth_token_audit_report_json": self.report_json, "oauth_token_audit_report_markdown": self.report_markdown,
+            "oauth_token_audit_report_json": self.report_json,
+            "oauth_token_audit_report_markdown": self.report_markdown,
         }
         role_vars.update(("oauth_token_audit_" + key, value) for key, value in overrides.items())
         play = playbook_runner.play([], roles=[dict({"role": ROLE}, **role_vars)])
@@ -254,12 +260,10 @@ class Account:
 
 
 def _epoch(iso):
-    from datetime import datetime  # pylint: disable=import-outside-toplevel
-    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=__import__("datetime").timezone.utc).timestamp()
+    return datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp()
 
 
 def _iso(epoch):
-    from datetime import datetime, timezone  # pylint: disable=import-outside-toplevel
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -380,7 +384,8 @@ def test_the_stores_are_only_read(account, sim):
     account.run(revoke_unheld=True)
     assert dict((name, _content(os.path.join(account.root, "stores", name)))
                 for name in os.listdir(os.path.join(account.root, "stores"))) == files
-    assert [account.bao.read_secret("secret", "%s/client-%02d" % (account.kv_prefix, i)).version for i in KV] == versions
+    assert [account.bao.read_secret("secret", "%s/client-%02d" % (account.kv_prefix, i)).version
+            for i in KV] == versions
     assert versions == [1] * len(KV)
 
 

@@ -169,7 +169,8 @@ CLIENTS = [{"id": 1, "identifier": "acme", "name": "ACME"}, {"id": 2, "identifie
 
 
 def record(client_id=1, identifier="acme", token_id=None, scopes=("read",), url=BASE, pending=None):
-    data = {"zendesk_oauth_url": url, "zendesk_oauth_client_identifier": identifier, "zendesk_oauth_client_id": client_id,
+    data = {"zendesk_oauth_url": url, "zendesk_oauth_client_identifier": identifier,
+            "zendesk_oauth_client_id": client_id,
             "zendesk_oauth_token_id": token_id, "zendesk_oauth_full_token": "secret-value",
             "zendesk_oauth_scopes": list(scopes)}
     if pending is not None:
@@ -286,8 +287,8 @@ def test_a_fact_holding_without_scopes_needs_what_its_token_has():
 
 def test_a_store_is_matched_to_its_client_by_identifier_when_the_id_is_stale():
     # the client was deleted and made again: a new id, the same identifier
-    report = run([token(11, client_id=2, scopes=["write"])], [vault("b", client_id=77, identifier="billing",
-                                                                   scopes=["read"])])
+    stale = vault("b", client_id=77, identifier="billing", scopes=["read"])
+    report = run([token(11, client_id=2, scopes=["write"])], [stale])
     assert report["findings"]["revocable"] == [11] and report["findings"]["broad"] == [11]
 
 

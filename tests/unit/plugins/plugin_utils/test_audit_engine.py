@@ -46,7 +46,8 @@ def test_secret_values_are_known_and_bad_entries_name_the_variable():
     assert options["oauth_token_audit_stores"][0]["kv_token"] == "kv-token-v"
     with pytest.raises(engine.AuditError, match=r"oauth_token_audit_stores\.kv_pth.*Nothing was sent to Zendesk"):
         engine.typed_options({"oauth_token_audit_stores": [{"store": "kv", "kv_pth": "x"}]})
-    with pytest.raises(engine.AuditError, match="store must be one of: vault_file, kv, fact, got: ldap found in oauth_token_audit_stores"):
+    with pytest.raises(engine.AuditError,
+                       match="store must be one of: vault_file, kv, fact, got: ldap found in oauth_token_audit_stores"):
         engine.typed_options({"oauth_token_audit_stores": [{"store": "ldap"}]})
 
 
@@ -172,7 +173,8 @@ def small_report(**settings):
     now = parse_time("2026-12-01T10:00:00Z")
     tokens = [{"id": 10, "client_id": 1, "user_id": 42, "scopes": ["read"], "created_at": "2026-10-01T10:00:00Z",
                "used_at": None, "expires_at": "2026-12-02T10:00:00Z"},
-              {"id": 11, "client_id": 1, "user_id": 42, "scopes": ["read", "write"], "created_at": "2026-10-01T10:00:00Z",
+              {"id": 11, "client_id": 1, "user_id": 42, "scopes": ["read", "write"],
+               "created_at": "2026-10-01T10:00:00Z",
                "used_at": "2026-11-30T10:00:00Z", "expires_at": None},
               {"id": 12, "client_id": 920000000001, "user_id": 42, "scopes": ["read"],
                "created_at": "2026-10-01T10:00:00Z", "used_at": None, "expires_at": None}]
