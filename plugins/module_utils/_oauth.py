@@ -283,13 +283,23 @@ class OAuthAPI(object):
         return self.client.put("%s/%d/generate_secret" % (CLIENTS_PATH, client_id))["client"]
 
     # -- tokens -------------------------------------------------------------------------------
-    def iter_tokens(self, client_id=None):
+    def iter_tokens(self, client_id=None, all_users=False, include_expired=False, global_client_id=None):
         """The authenticated user's tokens of one client, or of every client with client_id None.
 
-        Zendesk lists only the caller's tokens without all=true.
+        Zendesk lists only the caller's tokens without all=true (all_users, admins only), and expired
+        tokens only with include_expired (which Zendesk documents with all=true only).
+        global_client_id: only the tokens of this global client.
         """
-        return self.client.paginate(TOKENS_PATH, "tokens",
-                                    params={"client_id": client_id} if client_id is not None else None)
+        params = {}
+        if all_users:
+            params["all"] = "true"
+        if include_expired:
+            params["include_expired"] = "true"
+        if client_id is not None:
+            params["client_id"] = client_id
+        if global_client_id is not None:
+            params["global_client_id"] = global_client_id
+        return self.client.paginate(TOKENS_PATH, "tokens", params=params or None)
 
     def list_tokens_as_of(self, client_id):
         """(every token of the client that the caller owns, the Date of the first page's answer).

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: zendesk_oauth_token_info
-short_description: Verify a Zendesk OAuth access token you hold, or list tokens
+short_description: Verify a Zendesk OAuth access token you hold, or list and filter the account's tokens
 version_added: 0.1.0
 description:
   - Verify a token you hold (O(full_token)), without ever minting or revoking one; or list the tokens of a client,
-    or show one token by id.
+    or of the whole account (O(all_users)), or show one token by id.
+  - 'Listed tokens can be filtered for an audit: those that expire soon (O(expiring_within)), sit idle
+    (O(unused_for_days)), were never used (O(never_used)), grant broad scopes (O(any_scope)), or belong to a client
+    not in a list (O(clients_not_in)). Every filter given must match. Time is Zendesk''s clock (the C(Date) of its
+    answer). The P(zendesk.oauth.oauth_token_audit#role) role uses the same filters and compares the tokens with the
+    stores that hold them.'
   - 'O(full_token) is checked with C(GET /api/v2/oauth/tokens/current), the token itself sent as
     C(Authorization: Bearer). RV(valid) says whether it works, belongs to the client (O(client_id) or
     O(client_identifier)), has exactly the O(scopes), and does not expire within O(expiry_margin) seconds;
@@ -75,9 +80,63 @@ options:
       - 0 to 7776000 (90 days).
     type: int
     default: 0
+  all_users:
+    description:
+      - List the tokens of every user of the account (Zendesk's C(all=true)), not only those of the user the module
+        authenticates as. Zendesk allows it to admins only.
+      - Only for a listing (not with O(full_token) or O(token_id)).
+    type: bool
+    default: false
+  include_expired:
+    description:
+      - List expired tokens too (Zendesk's C(include_expired=true)); Zendesk takes it with O(all_users=true) only.
+      - Only for a listing (not with O(full_token) or O(token_id)).
+    type: bool
+    default: false
+  global_client_id:
+    description:
+      - Numeric id of a global OAuth client (one that Zendesk or a Marketplace app owns, authorised by this account).
+        Only its tokens are listed or shown.
+      - Mutually exclusive with O(client_id) and O(client_identifier); not with O(full_token).
+    type: int
+  expiring_within:
+    description:
+      - Only tokens that expire within this many seconds of now, by Zendesk's clock. Expired tokens match too (they
+        are listed with O(include_expired=true)); a token without an expiry never does.
+      - V(0) keeps only expired tokens; V(604800) those that expire within a week.
+    type: int
+  unused_for_days:
+    description:
+      - Only tokens idle for at least this many days, by Zendesk's clock - last used that long ago, or never used
+        and made that long ago.
+    type: int
+  never_used:
+    description:
+      - V(true) keeps only tokens that were never used (C(used_at) is null). V(false) does not filter.
+    type: bool
+    default: false
+  any_scope:
+    description:
+      - Only tokens that grant at least what one of these scopes grants, for example V([write, impersonate]) for the
+        broad ones.
+      - 'Compared by what scopes grant: V(write) (write access to every resource) matches a token with C(write) only;
+        V(tickets:write) matches a token with C(tickets:write), C(tickets) or C(write); V(tickets) (read and write)
+        matches C(tickets), or C(tickets:read) with C(tickets:write).'
+    type: list
+    elements: str
+  clients_not_in:
+    description:
+      - Only tokens whose client is none of these, each a numeric client id or a client identifier. An identifier
+        is looked up among the account's clients (one listing); one that no client has is warned about.
+      - A global client's token matches unless its numeric id is in the list.
+    type: list
+    elements: str
 notes:
-  - Zendesk lists only the tokens of the user the module authenticates as; a token of another user is found only by
-    verifying it with O(full_token).
+  - Zendesk lists only the tokens of the user the module authenticates as, unless O(all_users=true) (admins only); a
+    token of another user is otherwise found only by verifying it with O(full_token).
+  - The filters O(expiring_within), O(unused_for_days), O(never_used), O(any_scope) and O(clients_not_in) apply to
+    the listing and to O(token_id), never to O(full_token), and are applied to the tokens Zendesk lists (Zendesk has
+    no such query parameters), so a filtered listing costs the same requests as a full one.
 seealso:
   - module: zendesk.oauth.zendesk_oauth_token
   - name: Zendesk OAuth Tokens API
@@ -107,6 +166,25 @@ EXAMPLES = r"""
     client_identifier: acme_integration
     scopes: [tickets:read, users:read]
   register: listed
+
+- name: Tokens of the whole account that are idle for 90 days or grant write or impersonate
+  zendesk.oauth.zendesk_oauth_token_info:
+    subdomain: acme
+    oauth_token: "{{ vault_zendesk_admin_oauth_token }}"
+    all_users: true
+    unused_for_days: 90
+    any_scope: [write, impersonate]
+  register: stale_and_broad
+
+- name: Tokens that expire within a week, expired ones included, of clients other than ours
+  zendesk.oauth.zendesk_oauth_token_info:
+    subdomain: acme
+    oauth_token: "{{ vault_zendesk_admin_oauth_token }}"
+    all_users: true
+    include_expired: true
+    expiring_within: 604800
+    clients_not_in: [acme_integration, acme_billing]
+  register: expiring_elsewhere
 
 - name: Show one of them by its id (connection set for the whole group)
   module_defaults:
@@ -198,6 +276,13 @@ problem:
   sample: it is revoked, expired or unknown to Zendesk
 """
 
+from ansible_collections.zendesk.oauth.plugins.module_utils._audit import (
+    FILTER_OPTIONS,
+    filter_problems,
+    split_client_refs,
+    token_client_ids,
+    token_filter,
+)
 from ansible_collections.zendesk.oauth.plugins.module_utils._compare import token_metadata, why_unfit
 from ansible_collections.zendesk.oauth.plugins.module_utils._module import ZendeskModule
 from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
@@ -216,8 +301,18 @@ ARGUMENT_SPEC = {
     "scopes": {"type": "list", "elements": "str"},
     "expiry_margin": {"type": "int", "default": 0},
     "unknown_scopes": UNKNOWN_SCOPES_OPTION,
+    "all_users": {"type": "bool", "default": False},
+    "include_expired": {"type": "bool", "default": False},
+    "global_client_id": {"type": "int"},
+    "expiring_within": {"type": "int"},
+    "unused_for_days": {"type": "int"},
+    "never_used": {"type": "bool", "default": False},
+    "any_scope": {"type": "list", "elements": "str"},
+    "clients_not_in": {"type": "list", "elements": "str"},
 }
-MUTUALLY_EXCLUSIVE = [("client_id", "client_identifier"), ("token_id", "full_token")]
+MUTUALLY_EXCLUSIVE = [("client_id", "client_identifier", "global_client_id"), ("token_id", "full_token")]
+# The options that only make sense for a listing, and those that apply to what is listed or shown.
+LISTING_OPTIONS = ("all_users", "include_expired")
 NO_CLIENT = object()  # client_identifier names no client
 
 
@@ -234,6 +329,7 @@ def check_input(zm):
     problem = token_options_problem(params)
     if problem:
         zm.fail(problem)
+    check_listing_options(zm)
     if params["client_identifier"] is not None:
         zm.require_credentials("client_identifier needs an admin credential to look the client up",
                                alternative="give client_id instead, to verify full_token by itself")
@@ -242,6 +338,47 @@ def check_input(zm):
     elif params["full_token"] is None:
         zm.require_credentials("listing tokens needs an admin credential",
                                alternative="give full_token, to verify a held token by itself")
+
+
+def given_filters(params):
+    """The filter options that are set (never_used counts only when true)."""
+    return [name for name in FILTER_OPTIONS if params[name] is not None and params[name] is not False]
+
+
+def check_listing_options(zm):
+    """The account-wide listing and the filters, checked before any request."""
+    params = zm.params
+    problems = filter_problems(params)
+    if params["global_client_id"] is not None and params["global_client_id"] <= 0:
+        problems.append("global_client_id=%s is not a Zendesk id: give the positive numeric id"
+                        % params["global_client_id"])
+    if params["any_scope"]:
+        try:
+            params["any_scope"], warning = check_scopes(params["any_scope"], params["unknown_scopes"])
+        except ScopeError as exc:
+            problems.append("any_scope: %s" % exc)
+        else:
+            if warning:
+                zm.module.warn("any_scope: %s." % warning)
+    if params["full_token"] is not None:
+        used = [name for name in LISTING_OPTIONS + ("global_client_id",)
+                if params[name] is not None and params[name] is not False]
+        used += given_filters(params)
+        if used:
+            problems.append("%s %s for listed tokens (and token_id) only; full_token verifies the one token you hold: "
+                            "remove %s, or full_token" % (", ".join(used), "is" if len(used) == 1 else "are",
+                                                          "it" if len(used) == 1 else "them"))
+    elif params["token_id"] is not None:
+        used = [name for name in LISTING_OPTIONS if params[name]]
+        if used:
+            problems.append("%s %s for a listing only, not for token_id (Zendesk shows an admin any token of the "
+                            "account by id): remove %s" % (" and ".join(used), "is" if len(used) == 1 else "are",
+                                                           "it" if len(used) == 1 else "them"))
+    if params["include_expired"] and not params["all_users"]:
+        problems.append("include_expired needs all_users: true (Zendesk lists expired tokens only in the "
+                        "account-wide listing)")
+    if problems:
+        zm.fail("; ".join(problems))
 
 
 def resolve_client_id(zm):
@@ -285,9 +422,35 @@ def work(zm):
         found = zm.api.get_token(params["token_id"])
         listed = [found] if found is not None else []
     else:
-        listed = zm.api.iter_tokens(client_id)
-    result["tokens"] = [token_metadata(token) for token in listed if matches(token, client_id, params["scopes"])]
+        listed = list(zm.api.iter_tokens(client_id, all_users=params["all_users"],
+                                         include_expired=params["include_expired"],
+                                         global_client_id=params["global_client_id"]))
+    listed = [token for token in listed if matches(token, client_id, params["scopes"])
+              and (params["global_client_id"] is None or params["global_client_id"] in token_client_ids(token))]
+    if given_filters(params):
+        keep = build_filter(zm)
+        listed = [token for token in listed if keep(token)]
+    result["tokens"] = [token_metadata(token) for token in listed]
     return result
+
+
+def build_filter(zm):
+    """The filters given, as one predicate (now is Zendesk's clock: the Date of the answer just read)."""
+    params = zm.params
+    not_in = None
+    if params["clients_not_in"] is not None:
+        not_in, identifiers = split_client_refs(params["clients_not_in"])
+        if identifiers:
+            by_identifier = dict((client.get("identifier"), client["id"]) for client in zm.api.iter_clients())
+            for identifier in identifiers:
+                if identifier in by_identifier:
+                    not_in.add(by_identifier[identifier])
+                else:
+                    zm.module.warn("clients_not_in: no OAuth client has the identifier %r (check the spelling; it is "
+                                   "the client's identifier, not its name)" % identifier)
+    return token_filter(zm.api.server_now(), expiring_within=params["expiring_within"],
+                        unused_for_days=params["unused_for_days"], never_used_only=params["never_used"],
+                        any_scope=params["any_scope"], client_ids_not_in=not_in)
 
 
 # How ZendeskModule builds this module, in a module process (main) or in the controller's own

@@ -4,8 +4,7 @@
 
 ``collect()`` reads, in this order, every place a reader copies YAML from:
 
-- ``README.md`` and ``roles/oauth_bootstrap/README.md``: fenced blocks marked ``yaml`` (or ``yml``,
-  ``yaml+jinja``);
+- ``README.md`` and every role's ``README.md``: fenced blocks marked ``yaml`` (or ``yml``, ``yaml+jinja``);
 - ``docs/docsite/rst/*.rst``: ``.. code-block:: yaml`` (or ``yaml+jinja``, ``yml``) blocks;
 - ``plugins/modules/*.py``: the ``EXAMPLES`` block, split into groups of top-level tasks. A task that
   uses a variable an earlier task registers joins that task's group (with every task in between), so a
@@ -243,7 +242,8 @@ def _expressions(value, raw=False):
 
 def documents():
     """Every document with examples, in the order the test runs them."""
-    found = ["README.md", "roles/oauth_bootstrap/README.md"]
+    found = ["README.md"]
+    found += sorted(os.path.relpath(path, REPO) for path in glob.glob(os.path.join(REPO, "roles/*/README.md")))
     found += sorted(os.path.relpath(path, REPO) for path in glob.glob(os.path.join(REPO, "docs/docsite/rst/*.rst")))
     found += sorted(os.path.relpath(path, REPO) for path in glob.glob(os.path.join(REPO, "plugins/modules/*.py")))
     return found

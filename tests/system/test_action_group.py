@@ -36,16 +36,29 @@ FQCN_PREFIX = collection_name() + "."
 GROUP_FQCN = FQCN_PREFIX + GROUP
 
 
-# Modules that take no connection options, so module_defaults of the group must not reach them: the
-# engine of the oauth_bootstrap role takes no arguments at all (it reads the role's variables).
-NOT_IN_GROUP = ("zendesk_oauth_bootstrap",)
+def all_module_names():
+    return sorted(
+        name[:-3] for name in os.listdir(MODULES_DIR)
+        if name.endswith(".py") and not name.startswith("_") and name != "__init__.py"
+    )
+
+
+def is_role_engine(module):
+    """A role's engine: an action plugin documented by a stub module with no code (no MODULE_OPTIONS).
+
+    It takes no arguments (it reads its role's variables), so it must stay out of the group: the group's
+    module_defaults would be given to it as arguments.
+    """
+    with open(os.path.join(MODULES_DIR, module + ".py"), encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    return not any(isinstance(node, ast.Assign)
+                   and any(getattr(target, "id", None) == "MODULE_OPTIONS" for target in node.targets)
+                   for node in tree.body)
 
 
 def module_names():
-    return sorted(
-        name[:-3] for name in os.listdir(MODULES_DIR)
-        if name.endswith(".py") and not name.startswith("_") and name != "__init__.py" and name[:-3] not in NOT_IN_GROUP
-    )
+    """The API modules: every module but the role engines."""
+    return [name for name in all_module_names() if not is_role_engine(name)]
 
 
 def group_members():
@@ -94,6 +107,12 @@ def documentation(module):
 
 def test_collection_has_modules():
     assert module_names(), "no modules found in %s" % MODULES_DIR
+
+
+def test_role_engines_stay_out_of_the_group():
+    engines = [name for name in all_module_names() if is_role_engine(name)]
+    assert engines, "no role engine found: is_role_engine no longer tells them apart"
+    assert not set(engines) & set(group_members()), engines
 
 
 def test_group_lists_every_module_and_nothing_else():
