@@ -20,13 +20,12 @@ import requests
 import playbook_runner
 from playbook_runner import ADMIN_API_TOKEN
 from test_role import VAULT_KEYS as KV_KEYS  # every store holds the same keys
-from test_role import (IDENTIFIER, Workspace, api_requests, revoked_ids, succeeded, the_client, the_live_token,
-                       works_as_bearer, write_requests)
+from test_role import (IDENTIFIER, Workspace, api_requests, find_and_verify, revoked_ids, succeeded, the_client,
+                       the_live_token, works_as_bearer, write_requests)
 from test_secret_hygiene import collect_secrets
 
 MOUNT = "secret"
 FIRST_CONVERGE = [("GET", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/tokens")]
-FIND_AND_VERIFY = [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current")]
 NOTHING_SENT = "Nothing was sent to Zendesk."
 
 
@@ -158,7 +157,7 @@ def test_approle_login_limited_to_the_secret(kv, sim, openbao):
 
     assert first["changed"] > 0
     assert second["changed"] == 0, second
-    assert api_requests(sim) == FIND_AND_VERIFY
+    assert api_requests(sim) == find_and_verify(sim)
     assert_secret_matches_simulator(kv, version=FIRST_RUN_VERSIONS)
     # Each run revoked the token its login got.
     assert openbao.token_accessors() == tokens_before
