@@ -105,3 +105,17 @@ def test_every_account_gets_its_integrations_with_its_own_requests_in_its_own_bu
         assert [entry["path"] for entry in log][1::2] == ["/api/v2/oauth/tokens/current"] * len(names)
         assert all(entry["path"].startswith("/api/v2/oauth/clients/") for entry in log[0::2])  # by the stored id
         assert len(log) == 2 * len(names) and all(entry["status"] == 200 for entry in log)
+
+
+def test_the_guide_shows_the_example_files_as_they_are():
+    """The fleet guide copies examples/accounts/ (marked skip: this file runs them); a copy never drifts from its file."""
+    import docs_examples  # pylint: disable=import-outside-toplevel
+    shown = {}
+    for snippet in docs_examples.snippets_of("docs/docsite/rst/guide_fleet.rst"):
+        if snippet.kind == "skip" and snippet.reason.startswith("examples/accounts/"):
+            shown[snippet.reason.split(",")[0]] = yaml.safe_load(snippet.text)
+    assert sorted(shown) == ["examples/accounts/bootstrap.yml", "examples/accounts/inventory/group_vars/zendesk_accounts.yml",
+                             "examples/accounts/inventory/hosts.yml"]
+    for path, data in shown.items():
+        with open(os.path.join(playbook_runner.REPO, path), encoding="utf-8") as handle:
+            assert yaml.safe_load(handle) == data, path
