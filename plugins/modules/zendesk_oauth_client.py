@@ -37,7 +37,7 @@ options:
   id_hint:
     description:
       - The numeric id you believe the client has, for example the C(zendesk_oauth_client_id) that the role
-        P(zendesk.oauth.oauth_bootstrap#role) stores, or RV(client.id) of an earlier run. A hint, checked before it is
+        P(zendesk.oauth.oauth_bootstrap#role) stores, or the C(id) in RV(client) of an earlier run. A hint, checked before it is
         used.
       - The client is read by this id (one request) and used when its identifier is O(identifier). When no client has
         this id, or another client has it, the client is found by O(identifier) as without this option.
