@@ -93,8 +93,8 @@ def main(argv=None):
             results["rate_limit"] = measure.measure_rate_limit(
                 bench, fleet=args.fleet, plan=200, compressed_fleet=6)
         if "accounts" in args.sections:  # simulator processes of its own, one per account
-            results["accounts"] = accounts.measure(progress, fleet=args.fleet, keep=args.keep, **(
-                {"accounts": 5, "forks": 5, "repeat": 1} if args.quick else {}))
+            results["accounts"] = accounts.measure(progress, fleet=args.fleet, repeat=args.repeat, keep=args.keep, **(
+                {"accounts": 5, "forks": 5} if args.quick else {}))
     finally:
         sim.stop()
         workspace.cleanup()
