@@ -344,3 +344,31 @@ def test_no_secret_is_shown_at_vvvv(kv, sim, openbao):
     assert sum(1 for label in found if "refresh_token" in label) >= 2
     leaked = sorted(label for label, value in found.items() if value and value in text)
     assert leaked == [], "secrets shown in the output: %s" % leaked
+
+
+def test_several_integrations_each_in_its_own_secret(kv, sim):
+    """oauth_bootstrap_integrations with the kv store: one secret per entry, one listing, then 2 requests each."""
+    paths = {name: "%s-%s" % (kv.path, name) for name in ("crm_sync", "billing")}
+    entries = [{"client_identifier": name, "kv_path": path} for name, path in paths.items()]
+    several = {"oauth_bootstrap_client_identifier": None, "oauth_bootstrap_client_name": None,
+               "oauth_bootstrap_kv_path": None, "oauth_bootstrap_integrations": entries}
+
+    succeeded(kv.converge(**several))
+
+    assert api_requests(sim) == [("GET", "/api/v2/oauth/clients")] + [
+        ("POST", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/tokens")] * 2
+    state = sim.control.state()
+    ids = {client["identifier"]: client["id"] for client in state["clients"]}
+    for name, path in paths.items():
+        data = kv.bao.read_secret(MOUNT, path).data
+        assert data["zendesk_oauth_client_identifier"] == name and data["zendesk_oauth_client_id"] == ids[name]
+        assert [token["full_token"] for token in state["tokens"] if token["client_id"] == ids[name]] == [
+            data["zendesk_oauth_full_token"]]
+
+    stats = succeeded(kv.converge(**several))
+
+    assert stats["changed"] == 0
+    assert api_requests(sim) == [("GET", "/api/v2/oauth/clients/%d" % ids["crm_sync"]),
+                                 ("GET", "/api/v2/oauth/tokens/current"),
+                                 ("GET", "/api/v2/oauth/clients/%d" % ids["billing"]),
+                                 ("GET", "/api/v2/oauth/tokens/current")]
