@@ -108,13 +108,14 @@ def test_every_account_gets_its_integrations_with_its_own_requests_in_its_own_bu
 
 
 def test_the_guide_shows_the_example_files_as_they_are():
-    """The fleet guide copies examples/accounts/ (marked skip: this file runs them); a copy never drifts from its file."""
+    """The fleet guide copies examples/accounts/ (marked skip: this file runs them); no copy drifts from its file."""
     import docs_examples  # pylint: disable=import-outside-toplevel
     shown = {}
     for snippet in docs_examples.snippets_of("docs/docsite/rst/guide_fleet.rst"):
         if snippet.kind == "skip" and snippet.reason.startswith("examples/accounts/"):
             shown[snippet.reason.split(",")[0]] = yaml.safe_load(snippet.text)
-    assert sorted(shown) == ["examples/accounts/bootstrap.yml", "examples/accounts/inventory/group_vars/zendesk_accounts.yml",
+    assert sorted(shown) == ["examples/accounts/bootstrap.yml",
+                             "examples/accounts/inventory/group_vars/zendesk_accounts.yml",
                              "examples/accounts/inventory/hosts.yml"]
     for path, data in shown.items():
         with open(os.path.join(playbook_runner.REPO, path), encoding="utf-8") as handle:

@@ -271,8 +271,8 @@ def test_each_entry_over_the_roles_variables():
         entry("crm_sync", vault_file="/srv/crm.vault.yml", scopes=["tickets:read"]),
         entry("billing", vault_file="/srv/billing.vault.yml", client_kind="confidential"),
     ]))
-    assert [(run["oauth_bootstrap_client_identifier"], run["oauth_bootstrap_scopes"], run["oauth_bootstrap_client_kind"],
-             run["oauth_bootstrap_vault_file"]) for run in runs] == [
+    assert [(run["oauth_bootstrap_client_identifier"], run["oauth_bootstrap_scopes"],
+             run["oauth_bootstrap_client_kind"], run["oauth_bootstrap_vault_file"]) for run in runs] == [
         ("crm_sync", ["tickets:read"], "public", "/srv/crm.vault.yml"),
         ("billing", ["read"], "confidential", "/srv/billing.vault.yml")]
     assert all("oauth_bootstrap_integrations" not in run for run in runs)
@@ -285,7 +285,8 @@ def test_each_entry_over_the_roles_variables():
      ["oauth_bootstrap_client_identifier is set with oauth_bootstrap_integrations"]),
     (role(vault_file="/srv/shared.vault.yml", full_token="tok", integrations=[entry("one"), entry("two")]),
      ["oauth_bootstrap_full_token is set with", "oauth_bootstrap_vault_file is set with"]),
-    (role(integrations=[entry("one"), entry("two"), entry("one")]), ["entries 1 and 3 have the same client_identifier"]),
+    (role(integrations=[entry("one"), entry("two"), entry("one")]),
+     ["entries 1 and 3 have the same client_identifier"]),
     (role(integrations=[entry("one", vault_file="/srv/a.vault.yml"), entry("two", vault_file="/srv/x/../a.vault.yml")]),
      ["entries 1 and 2 have the same vault_file"]),
     (role(store="kv", integrations=[entry("one", kv_path="zendesk/a"), entry("two", kv_path="/zendesk/a/")]),
