@@ -20,12 +20,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import accounts  # noqa: E402  pylint: disable=wrong-import-position
 import harness  # noqa: E402  pylint: disable=wrong-import-position
 import measure  # noqa: E402  pylint: disable=wrong-import-position
 import report  # noqa: E402  pylint: disable=wrong-import-position
 import stats  # noqa: E402  pylint: disable=wrong-import-position
 
-SECTIONS = ("requests", "time", "profile", "scale", "rate")
+SECTIONS = ("requests", "time", "profile", "scale", "rate", "accounts")
 
 
 def parse_args(argv):
@@ -62,7 +63,7 @@ def main(argv=None):
         with open(args.render, encoding="utf-8") as handle:
             results = _spreads(json.load(handle))
         results["findings"] = report.findings(results)
-        return _write(report.render(results), args.out, lambda text: sys.stderr.write(text + "\n"))
+        return _write(_report(results), args.out, lambda text: sys.stderr.write(text + "\n"))
     started = time.time()
 
     def progress(text):
@@ -90,6 +91,9 @@ def main(argv=None):
         if "rate" in args.sections:
             results["rate_limit"] = measure.measure_rate_limit(
                 bench, fleet=args.fleet, plan=200, compressed_fleet=6)
+        if "accounts" in args.sections:  # simulator processes of its own, one per account
+            results["accounts"] = accounts.measure(progress, fleet=args.fleet, repeat=args.repeat, keep=args.keep, **(
+                {"accounts": 5, "forks": 5} if args.quick else {}))
     finally:
         bench.stop()
         sim.stop()
@@ -102,7 +106,14 @@ def main(argv=None):
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(results, handle, indent=1, default=_plain)
-    return _write(report.render(results), args.out, progress)
+    return _write(_report(results), args.out, progress)
+
+
+def _report(results):
+    text = report.render(results)
+    if "accounts" in results:
+        text += accounts.render(results["accounts"])
+    return text
 
 
 def _command(argv):

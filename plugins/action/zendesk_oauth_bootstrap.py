@@ -13,6 +13,7 @@ them); plugins/plugin_utils/_bootstrap_engine.py does the rest.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -20,6 +21,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.zendesk.oauth.plugins.module_utils._api import HAS_REQUESTS
 from ansible_collections.zendesk.oauth.plugins.plugin_utils import _bootstrap_engine as engine
 from ansible_collections.zendesk.oauth.plugins.plugin_utils._controller_module import task_environment
+
+KEYED_FACTS = ("oauth_bootstrap_clients", "oauth_bootstrap_tokens")
 
 
 class ActionModule(ActionBase):
@@ -43,7 +46,19 @@ class ActionModule(ActionBase):
         if not result.get("failed"):
             # The facts hold the token and the client secret: the result is shown to no one.
             result["_ansible_no_log"] = True
+            self._keep_earlier_integrations(result["ansible_facts"], task_vars)
         return result
+
+    @staticmethod
+    def _keep_earlier_integrations(facts, task_vars):
+        """The facts by identifier also keep the integrations of the role's earlier runs on this host (as set_stats
+        aggregates them); an integration of this run replaces its own entry."""
+        for name in KEYED_FACTS:
+            earlier = task_vars.get(name)
+            if isinstance(earlier, Mapping):
+                merged = dict(earlier)
+                merged.update(facts[name])
+                facts[name] = merged
 
     def _role_variables(self, task_vars):
         """The role's variables that are set, templated (the argument spec types them)."""

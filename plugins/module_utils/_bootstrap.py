@@ -15,6 +15,7 @@ out; tests/unit/plugins/module_utils/test_bootstrap.py holds their tables.
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 from ._oauth import parse_time, same_scopes
@@ -83,6 +84,71 @@ def option_problems(options):
         problems.append("oauth_bootstrap_refresh_token is set without oauth_bootstrap_full_token: give the token it "
                         "goes with, or leave both unset to use the store's")
     return problems
+
+
+# -- several integrations in one run ----------------------------------------------------------------
+INTEGRATIONS = "oauth_bootstrap_integrations"
+# The variables an entry of oauth_bootstrap_integrations may set (without the oauth_bootstrap_ prefix);
+# the role's own value of each one is the default of every entry.
+INTEGRATION_KEYS = (
+    "client_identifier", "client_name", "client_kind", "client_redirect_uri", "client_description", "client_company",
+    "client_regenerate_secret", "client_secret", "scopes", "full_token", "refresh_token", "rotate", "token_source",
+    "token_expires_in", "refresh_token_expires_in", "vault_file", "kv_path",
+)
+# Of those, the ones that name one integration's own thing: never shared by the entries.
+OWN_KEYS = ("client_identifier", "client_secret", "full_token", "refresh_token", "vault_file", "kv_path")
+
+
+def integrations(options):
+    """The options of each integration of this run, in order: the role's own, or one set per entry of
+    oauth_bootstrap_integrations (its values over the role's). Raises BootstrapError naming every problem."""
+    entries = options.get(INTEGRATIONS)
+    shared = dict((name, value) for name, value in options.items() if name != INTEGRATIONS)
+    if entries is None:
+        if options["oauth_bootstrap_client_identifier"] is None:
+            raise BootstrapError("oauth_bootstrap_client_identifier is not set: give the identifier of the OAuth client "
+                                 "(for example acme_integration), or oauth_bootstrap_integrations for several. Nothing "
+                                 "was sent to Zendesk.")
+        return [shared]
+    problems = []
+    if not entries:
+        problems.append("oauth_bootstrap_integrations is empty: give one entry per integration, each with its "
+                        "client_identifier, or leave it unset and give oauth_bootstrap_client_identifier")
+    for key in OWN_KEYS:
+        if shared.get("oauth_bootstrap_" + key) is not None:
+            problems.append("oauth_bootstrap_%s is set with oauth_bootstrap_integrations: it names one integration's "
+                            "own %s, so give %s in each entry instead" % (key, key.replace("_", " "), key))
+    runs, seen = [], {}
+    for number, entry in enumerate(entries or (), 1):
+        run = dict(shared)
+        run.update(("oauth_bootstrap_" + key, value) for key, value in entry.items() if value is not None)
+        runs.append(run)
+        for key in ("client_identifier", "vault_file", "kv_path"):
+            value = entry.get(key)
+            if value is None:
+                continue
+            where = (key, value.strip("/") if key == "kv_path" else os.path.normpath(value) if key == "vault_file"
+                     else value)
+            if where in seen:
+                problems.append("oauth_bootstrap_integrations entries %d and %d have the same %s %s: each integration "
+                                "has its own%s" % (seen[where], number, key, value,
+                                                   " client" if key == "client_identifier" else " store (a store holds "
+                                                   "one client)"))
+            else:
+                seen[where] = number
+    if problems:
+        raise BootstrapError("%s. Nothing was sent to Zendesk." % "; ".join(problems))
+    return runs
+
+
+def client_id_hint(record, identifier):
+    """The client id a store recorded for this client: the client module reads the client by it first (and checks
+    it), instead of paging through every client. None when the store holds none for this identifier."""
+    client_id = record.get("zendesk_oauth_client_id")
+    if (record.get("zendesk_oauth_client_identifier") != identifier or isinstance(client_id, bool)
+            or not isinstance(client_id, int) or client_id <= 0):
+        return None
+    return client_id
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -308,6 +374,17 @@ def stats(client, token, scopes, with_token):
     if with_token:
         data["zendesk_oauth_full_token"] = token.get("full_token")
     return data
+
+
+def keyed_stats(published):
+    """What set_stats aggregates over the role's runs: every integration's stats by identifier, and by account URL
+    then identifier (several accounts may have clients with the same identifier). published: (base URL, stats)."""
+    by_identifier, by_account = {}, {}
+    for base_url, data in published:
+        identifier = data["zendesk_oauth_client_identifier"]
+        by_identifier[identifier] = data
+        by_account.setdefault(base_url, {})[identifier] = data
+    return {"zendesk_oauth_clients": by_identifier, "zendesk_oauth_accounts": by_account}
 
 
 def summary(client, token, path, where, check_mode, notes=()):

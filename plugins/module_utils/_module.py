@@ -26,7 +26,7 @@ from ._connection import (
     resolve_connection,
 )
 from ._grants import GrantAPI
-from ._oauth import OAuthAPI
+from ._oauth import ClientListing, OAuthAPI
 
 
 class ZendeskModule(object):
@@ -44,10 +44,13 @@ class ZendeskModule(object):
     plugins/plugin_utils/_controller_module.py's ControllerModule, and environ (else os.environ)
     is the environment the task would give a module process. client_cache (a dict) lets several
     modules run in one process share the HTTP client of one connection (its keep-alive session and
-    what it learnt of Zendesk's clock).
+    what it learnt of Zendesk's clock). listings (a dict) lets them share, per connection, one
+    listing of the account's clients (_oauth.ClientListing): a run that ensures many clients lists
+    them once.
     """
 
-    def __init__(self, argument_spec, auth_required=True, host=None, environ=None, client_cache=None, **kwargs):
+    def __init__(self, argument_spec, auth_required=True, host=None, environ=None, client_cache=None, listings=None,
+                 **kwargs):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
@@ -69,6 +72,7 @@ class ZendeskModule(object):
             self.module.warn(warning)
         self._client = self._api = self._grants = None
         self._client_cache = client_cache
+        self._listings = listings
 
     @property
     def base_url(self):
@@ -93,7 +97,7 @@ class ZendeskModule(object):
     def client(self):
         """The HTTP client of this run (built on first use: a run that fails validation sends nothing)."""
         if self._client is None:
-            key = tuple(sorted(self._client_kwargs.items()))
+            key = self._connection_key
             if self._client_cache is not None and key in self._client_cache:
                 self._client = self._client_cache[key]
                 self._client._warn = self.module.warn  # pylint: disable=protected-access
@@ -104,10 +108,17 @@ class ZendeskModule(object):
         return self._client
 
     @property
+    def _connection_key(self):
+        return tuple(sorted(self._client_kwargs.items()))
+
+    @property
     def api(self):
         """The OAuth API of this account: clients and tokens."""
         if self._api is None:
-            self._api = OAuthAPI(self.client)
+            listing = None
+            if self._listings is not None:
+                listing = self._listings.setdefault(self._connection_key, ClientListing())
+            self._api = OAuthAPI(self.client, listing=listing)
         return self._api
 
     @property

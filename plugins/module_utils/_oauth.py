@@ -212,11 +212,53 @@ def without_secret(client):
     return {key: value for key, value in client.items() if key != "secret"}
 
 
-class OAuthAPI(object):
-    """OAuth clients and tokens of one Zendesk account."""
+class ClientListing(object):
+    """Every client of one account, as one run listed them: shared by the lookups of a run that ensures many clients.
 
-    def __init__(self, client):
+    Zendesk's list of clients cannot be filtered by identifier, so each lookup that has no id (or a
+    stale one) pages through the clients. A run that ensures many clients (the role's integrations)
+    shares one ClientListing: the first lookup that needs the list reads every page once, later
+    lookups read it here. The run's own writes keep it current; a client another run creates in
+    between is not in it, and is found by create_client's own look when Zendesk refuses the duplicate.
+    """
+
+    def __init__(self):
+        self._by_identifier = None  # None until listed
+
+    @property
+    def listed(self):
+        return self._by_identifier is not None
+
+    def find(self, api, identifier):
+        """The client with this identifier (listing every client on first use), or None."""
+        if self._by_identifier is None:
+            self._by_identifier = {}
+            for client in api.iter_clients():
+                self._by_identifier.setdefault(client.get("identifier"), without_secret(client))
+        return self._by_identifier.get(identifier)
+
+    def learn(self, client):
+        """A client this run created, adopted, updated or read: what the listing holds for its identifier now."""
+        if self._by_identifier is not None and client is not None:
+            self._by_identifier[client.get("identifier")] = without_secret(client)
+
+    def forget(self, client_id):
+        if self._by_identifier is not None:
+            for identifier, client in list(self._by_identifier.items()):
+                if client.get("id") == client_id:
+                    del self._by_identifier[identifier]
+
+
+class OAuthAPI(object):
+    """OAuth clients and tokens of one Zendesk account.
+
+    listing: a ClientListing shared by the lookups of one run (see there), or None: each lookup then
+    pages through the clients until it finds its own.
+    """
+
+    def __init__(self, client, listing=None):
         self.client = client
+        self.listing = listing
 
     def server_now(self):
         """Now by Zendesk's clock (the latest Date header), else by ours: expiry is the server's call."""
@@ -226,8 +268,24 @@ class OAuthAPI(object):
     def iter_clients(self):
         return self.client.paginate(CLIENTS_PATH, "clients")
 
-    def find_client(self, identifier):
-        """The client with this identifier, or None; stops paging at the first match."""
+    def find_client(self, identifier, id_hint=None):
+        """The client with this identifier, or None.
+
+        id_hint: the id the client is believed to have (what a store recorded). The client is read by
+        that id (one request) and used when its identifier is this one; when no client has the id
+        (404) or another client has it, the lookup goes on as without a hint. Then the run's shared
+        listing, when there is one, else paging that stops at the first match.
+        """
+        if id_hint is not None:
+            found = self.get_client(id_hint)
+            if found is not None and found.get("identifier") == identifier:
+                return found
+        if self.listing is not None:
+            return self.listing.find(self, identifier)
+        return self._page_for_client(identifier)
+
+    def _page_for_client(self, identifier):
+        """The client with this identifier, read from Zendesk now (never from the listing); stops at the first match."""
         for candidate in self.iter_clients():
             if candidate.get("identifier") == identifier:
                 return candidate
@@ -253,19 +311,25 @@ class OAuthAPI(object):
         while True:
             attempt += 1
             try:
-                return self.client.post(CLIENTS_PATH, json={"client": fields})["client"], CREATED
+                return self._learnt(self.client.post(CLIENTS_PATH, json={"client": fields})["client"]), CREATED
             except ZendeskAmbiguousError as exc:
                 lost = True
                 self._settle(attempt, exc)
-                found = self.find_client(identifier)
+                found = self._learnt(self._page_for_client(identifier))
                 if found is not None:
                     return found, ADOPTED_AFTER_LOST_RESPONSE
             except ZendeskError as exc:
                 if exc.status == 422 and _names_field(exc.details, "identifier"):
-                    found = self.find_client(identifier)
+                    found = self._learnt(self._page_for_client(identifier))
                     if found is not None:  # our lost POST landed late, or a concurrent run made it
                         return found, ADOPTED_AFTER_LOST_RESPONSE if lost else ADOPTED_CONCURRENT
                 raise
+
+    def _learnt(self, client):
+        """The client, noted in the run's listing (if any) as it is now."""
+        if self.listing is not None:
+            self.listing.learn(client)
+        return client
 
     def _settle(self, attempt, lost):
         """Wait before re-reading after a lost answer (counted against the retry bounds)."""
@@ -273,14 +337,16 @@ class OAuthAPI(object):
                                  lambda err=lost: err, then="the answer was lost; reading the state again")
 
     def update_client(self, client_id, fields):
-        return self.client.put("%s/%d" % (CLIENTS_PATH, client_id), json={"client": fields})["client"]
+        return self._learnt(self.client.put("%s/%d" % (CLIENTS_PATH, client_id), json={"client": fields})["client"])
 
     def delete_client(self, client_id):
         """Delete; False when it was already gone."""
+        if self.listing is not None:
+            self.listing.forget(client_id)
         return self._delete("%s/%d" % (CLIENTS_PATH, client_id))
 
     def generate_secret(self, client_id):
-        return self.client.put("%s/%d/generate_secret" % (CLIENTS_PATH, client_id))["client"]
+        return self._learnt(self.client.put("%s/%d/generate_secret" % (CLIENTS_PATH, client_id))["client"])
 
     # -- tokens -------------------------------------------------------------------------------
     def iter_tokens(self, client_id=None, all_users=False, include_expired=False, global_client_id=None):

@@ -66,7 +66,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 ansible_facts:
-  description: The facts C(oauth_bootstrap_client) and C(oauth_bootstrap_token) (see the role's documentation).
+  description:
+    - The facts C(oauth_bootstrap_client) and C(oauth_bootstrap_token) (see the role's documentation), and the same by
+      client identifier in C(oauth_bootstrap_clients) and C(oauth_bootstrap_tokens), with the integrations of the
+      role's earlier runs on the host.
   returned: success
   type: dict
 path:
@@ -76,11 +79,20 @@ path:
   choices: [none, keep, refresh, mint, fetch]
   sample: keep
 stats:
-  description: What the role publishes with C(ansible.builtin.set_stats); V(null) with C(oauth_bootstrap_set_stats=false).
+  description:
+    - What the role publishes with C(ansible.builtin.set_stats) (the last integration's, with several);
+      V(null) with C(oauth_bootstrap_set_stats=false).
+  returned: success
+  type: dict
+stats_by_identifier:
+  description:
+    - What the role aggregates with C(ansible.builtin.set_stats) over its runs; C(zendesk_oauth_clients) (by client
+      identifier) and C(zendesk_oauth_accounts) (by account URL, then client identifier), each value like RV(stats).
+    - V(null) with C(oauth_bootstrap_set_stats=false).
   returned: success
   type: dict
 stats_hold_secret:
-  description: Whether RV(stats) holds the token (C(oauth_bootstrap_set_stats_token=true)).
+  description: Whether RV(stats) and RV(stats_by_identifier) hold tokens (C(oauth_bootstrap_set_stats_token=true)).
   returned: success
   type: bool
 summary:

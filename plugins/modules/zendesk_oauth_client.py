@@ -34,6 +34,17 @@ options:
       - This is the key the client is found by. It is never changed by this module.
     type: str
     required: true
+  id_hint:
+    description:
+      - The numeric id you believe the client has, for example the C(zendesk_oauth_client_id) that the role
+        P(zendesk.oauth.oauth_bootstrap#role) stores, or the C(id) in RV(client) of an earlier run. A hint, checked before it is
+        used.
+      - The client is read by this id (one request) and used when its identifier is O(identifier). When no client has
+        this id, or another client has it, the client is found by O(identifier) as without this option.
+      - Zendesk's list of clients cannot be filtered by identifier, so without a hint every run pages through the
+        clients until it finds this one (one request per 100 clients); with a right hint a run costs one request
+        whatever the number of clients.
+    type: int
   name:
     description:
       - Name shown to users on the consent page. Required to create a client.
@@ -122,6 +133,15 @@ EXAMPLES = r"""
         identifier: old_integration
         state: absent
 
+- name: Ensure the client, reading it by the id an earlier run recorded (one request in an account of any size)
+  zendesk.oauth.zendesk_oauth_client:
+    subdomain: acme
+    oauth_token: "{{ vault_zendesk_admin_oauth_token }}"
+    identifier: acme_integration
+    name: ACME integration
+    id_hint: "{{ zendesk_client.client.id }}"  # checked: a stale id falls back to the lookup by identifier
+  no_log: true
+
 - name: Use ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN from the environment (as AWX injects them)
   zendesk.oauth.zendesk_oauth_client:
     identifier: acme_integration
@@ -177,6 +197,7 @@ from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
 
 ARGUMENT_SPEC = {
     "identifier": {"type": "str", "required": True},
+    "id_hint": {"type": "int"},
     "name": {"type": "str"},
     "kind": {"type": "str", "choices": ["public", "confidential"]},
     "redirect_uri": {"type": "list", "elements": "str"},
@@ -191,6 +212,9 @@ def check_input(zm):
     params = zm.params
     if not params["identifier"].strip():
         zm.fail("identifier must not be empty: give the client's unique identifier, e.g. acme_integration")
+    if params["id_hint"] is not None and params["id_hint"] <= 0:
+        zm.fail("id_hint=%s is not a Zendesk id: give the client's positive numeric id, or leave id_hint out"
+                % params["id_hint"])
     if params["name"] is not None and not params["name"].strip():
         zm.fail("name must not be empty: give the name shown on the consent page, or leave name out to keep it")
     for uri in params["redirect_uri"] or []:
@@ -262,7 +286,7 @@ def ensure_present(zm, current):
 
 def work(zm):
     check_input(zm)
-    current = zm.api.find_client(zm.params["identifier"])
+    current = zm.api.find_client(zm.params["identifier"], id_hint=zm.params["id_hint"])
     if zm.params["state"] == "absent":
         return ensure_absent(zm, current)
     return ensure_present(zm, current)

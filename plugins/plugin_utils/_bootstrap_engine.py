@@ -59,9 +59,16 @@ GRANT_PATH = "/oauth/tokens"
 def role_argument_spec():
     """The role's argument spec (meta/argument_specs.yml), as ArgumentSpecValidator takes it."""
     with open(ROLE_SPEC, encoding="utf-8") as handle:
-        options = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
-    return dict((name, dict((key, value) for key, value in option.items() if key in SPEC_KEYS))
-                for name, option in options.items())
+        return _validator_spec(yaml.safe_load(handle)["argument_specs"]["main"]["options"])
+
+
+def _validator_spec(options):
+    spec = {}
+    for name, option in options.items():
+        spec[name] = dict((key, value) for key, value in option.items() if key in SPEC_KEYS)
+        if "options" in option:
+            spec[name]["options"] = _validator_spec(option["options"])
+    return spec
 
 
 def typed_options(values):
@@ -105,13 +112,15 @@ class Steps(object):
     defaults_for(module): the play's module_defaults for that module (its own and its group's).
     """
 
-    def __init__(self, connection, defaults_for, environ, check_mode, diff):
+    def __init__(self, connection, defaults_for, environ, check_mode, diff, share_listing=False):
         self.connection = connection
         self.defaults_for = defaults_for
         self.environ = environ
         self.check_mode = check_mode
         self.diff = diff
         self.clients = ClientCache()
+        # One listing of the account's clients for every integration of the run (_oauth.ClientListing).
+        self.listings = {} if share_listing else None
         self.warnings = []
         self.changed = False
 
@@ -125,7 +134,8 @@ class Steps(object):
         """Run `module` with `args` as the step called `step` (in messages); its result, or StepFailed."""
         result = run_module(module, self.args(module, args), self.environ,
                             check_mode=self.check_mode if check_mode is None else check_mode, diff=self.diff,
-                            label="zendesk.oauth." + module, inject_invocation=False, client_cache=self.clients)
+                            label="zendesk.oauth." + module, inject_invocation=False, client_cache=self.clients,
+                            listings=self.listings)
         self.warnings.extend(result.get("warnings") or [])
         if result.get("failed"):
             raise StepFailed("%s failed: %s" % (step, result.get("msg")))
@@ -289,6 +299,8 @@ class Bootstrap(object):
             "identifier": self.identifier,
             "name": self.o["oauth_bootstrap_client_name"] or self.identifier,
             "regenerate_secret": self.o["oauth_bootstrap_client_regenerate_secret"],
+            # The id the store recorded: one request instead of paging through the account's clients (checked).
+            "id_hint": plan.client_id_hint(self.current, self.identifier),
         }
         for option in ("redirect_uri", "description", "company"):
             value = self.o["oauth_bootstrap_client_" + option]
@@ -324,7 +336,8 @@ class Bootstrap(object):
                     if operation == plan.CREATE_CLIENT else True)
             if lost and not self.created_secret and not self.check_mode:
                 result = self.steps.call("Regenerate the secret nobody got", "zendesk_oauth_client",
-                                         {"identifier": self.identifier, "regenerate_secret": True})
+                                         {"identifier": self.identifier, "regenerate_secret": True,
+                                          "id_hint": client_id})
                 self.created_secret = result.get("secret")
                 self.notes.append("A run that died after Zendesk showed the client secret left nobody holding it: the "
                                   "secret was regenerated and stored.")
@@ -419,7 +432,7 @@ class Bootstrap(object):
                               "created or its secret regenerated. Set oauth_bootstrap_client_regenerate_secret=true "
                               "for one run, or give it in oauth_bootstrap_client_secret." % self.identifier)
         changed = self.steps.changed or store_changed or bool(self.notes and self.written)
-        result = {
+        return {
             "changed": changed,
             "ansible_facts": {"oauth_bootstrap_client": client_fact, "oauth_bootstrap_token": token},
             "path": path,
@@ -428,9 +441,6 @@ class Bootstrap(object):
             "stats_hold_secret": bool(self.o["oauth_bootstrap_set_stats"] and self.o["oauth_bootstrap_set_stats_token"]),
             "summary": plan.summary(self.client, token, path, self.store.where, self.check_mode, self.notes),
         }
-        if self.steps.warnings:
-            result["warnings"] = list(self.steps.warnings)
-        return result
 
 
 def window_of(client_kwargs):
@@ -478,39 +488,98 @@ def execute(values, environ, defaults_for, check_mode=False, diff=False):
     environ: the environment a module process would get (the ZENDESK_* fallbacks, VAULT_ADDR...);
     defaults_for(module): the play's module_defaults for a module. A failure is a result with
     `failed` and one message (what failed, why, what to do), every secret value masked.
+
+    With oauth_bootstrap_integrations, each entry is one integration, run in turn on one HTTP
+    client and one listing of the account's clients; every option and every store of all of them
+    is checked before the first request. The run stops at the first integration that fails.
     """
     from ansible.module_utils.common.parameters import remove_values  # pylint: disable=import-outside-toplevel
 
     try:
         options, secrets = typed_options(values)
+        runs = plan.integrations(options)
     except plan.BootstrapError as exc:
         return {"failed": True, "changed": False, "msg": str(exc)}
+    several = options[plan.INTEGRATIONS] is not None
     connection = dict((name, options["oauth_bootstrap_" + name]) for name in CONNECTION_VARIABLES
                       if options["oauth_bootstrap_" + name] not in (None, ""))
-    store = build_store(options, environ, check_mode=check_mode)
-    bootstrap = None
+    stores = [build_store(run, environ, check_mode=check_mode) for run in runs]
+
+    def masked(value):
+        return remove_values(value, secrets.union(*(store.secrets for store in stores)))
+
+    results, bootstrap, current = [], None, None
+    steps = Steps(connection, defaults_for, environ, check_mode, diff, share_listing=len(runs) > 1)
     try:
-        base_url, client_kwargs, warnings = prepare(options, connection, defaults_for, environ)
-        store.check()
-        steps = Steps(connection, defaults_for, environ, check_mode, diff)
-        steps.warnings.extend(warnings)
-        with store:
-            bootstrap = Bootstrap(options, steps, store, base_url, window_of(client_kwargs), check_mode)
-            steps.hook(bootstrap.before_write)
-            try:
-                result = bootstrap.run()
-            except StoreConflict as exc:  # a journal write: nothing was sent for it
-                raise StoreError("%s Nothing was made in Zendesk for it; run the role again, which starts from what "
-                                 "the store holds now." % exc)
+        prepared = prepare_all(runs, stores, connection, defaults_for, environ, several)
+        steps.warnings.extend(warning for unused, unused, warnings in prepared for warning in warnings)
+        for run, store, (base_url, client_kwargs, unused) in zip(runs, stores, prepared):
+            current, bootstrap, steps.changed = run["oauth_bootstrap_client_identifier"], None, False
+            with store:
+                bootstrap = Bootstrap(run, steps, store, base_url, window_of(client_kwargs), check_mode)
+                steps.hook(bootstrap.before_write)
+                try:
+                    results.append((bootstrap, bootstrap.run()))
+                except StoreConflict as exc:  # a journal write: nothing was sent for it
+                    raise StoreError("%s Nothing was made in Zendesk for it; run the role again, which starts from "
+                                     "what the store holds now." % exc)
     except (plan.BootstrapError, StoreError, StepFailed) as exc:
-        masked = secrets | set(store.secrets)
-        result = {"failed": True, "msg": remove_values(str(exc), masked),
-                  "changed": bool(bootstrap and (bootstrap.written or bootstrap.steps.changed))}
-        if bootstrap and bootstrap.steps.warnings:
-            result["warnings"] = remove_values(bootstrap.steps.warnings, masked)
+        finished = [done.identifier for done, unused in results]
+        message = str(exc)
+        if several and current is not None:
+            message = "Integration %s: %s%s" % (current, message.rstrip("."), stopped(finished, len(runs)))
+        failing = bootstrap if bootstrap is not None and bootstrap.identifier not in finished else None
+        result = {"failed": True, "msg": masked(message),
+                  "changed": any(done["changed"] for unused, done in results)
+                  or bool(failing and (failing.written or steps.changed))}
+        if steps.warnings:
+            result["warnings"] = masked(steps.warnings)
         return result
-    masked = secrets | set(store.secrets)
+    result = combined([(done.identifier, done.base_url, outcome) for done, outcome in results], several)
+    if steps.warnings:
+        result["warnings"] = list(steps.warnings)
     for key in ("summary", "warnings"):
         if key in result:
-            result[key] = remove_values(result[key], masked)
+            result[key] = masked(result[key])
+    return result
+
+
+def stopped(finished, count):
+    """What a failed run of several integrations did and did not do, for its message."""
+    return (". Integrations done before it (stored): %s; the other %d were not started. Run the role again: the done "
+            "ones then have nothing to do." % (", ".join(finished) or "none", count - len(finished) - 1))
+
+
+def prepare_all(runs, stores, connection, defaults_for, environ, several):
+    """Every check of every integration that needs no request to Zendesk; its (base_url, client kwargs, warnings)."""
+    prepared, problems = [], []
+    for run, store in zip(runs, stores):
+        try:
+            prepared.append(prepare(run, connection, defaults_for, environ))
+            store.check()
+        except (plan.BootstrapError, StoreError) as exc:
+            if not several:
+                raise
+            problems.append("Integration %s: %s" % (run["oauth_bootstrap_client_identifier"],
+                                                    str(exc).replace(" Nothing was sent to Zendesk.", "")))
+    if problems:
+        raise plan.BootstrapError("%s Nothing was sent to Zendesk." % " ".join(problems))
+    return prepared
+
+
+def combined(results, several):
+    """The task result of every integration's run (results: (identifier, base URL, result)): the last one's flat
+    facts and stats (as with one integration), the facts and stats of all of them by identifier, and every summary."""
+    result = dict(results[-1][2])
+    result["changed"] = any(each["changed"] for unused, unused, each in results)
+    result["ansible_facts"] = dict(
+        result["ansible_facts"],
+        oauth_bootstrap_clients=dict((name, each["ansible_facts"]["oauth_bootstrap_client"])
+                                     for name, unused, each in results),
+        oauth_bootstrap_tokens=dict((name, each["ansible_facts"]["oauth_bootstrap_token"])
+                                    for name, unused, each in results))
+    published = [(url, each["stats"]) for unused, url, each in results if each["stats"] is not None]
+    result["stats_by_identifier"] = plan.keyed_stats(published) if published else None
+    if several:
+        result["summary"] = [line for unused, unused, each in results for line in each["summary"]]
     return result

@@ -129,13 +129,13 @@ def load_module(name):
 
 
 def run_module(name, module_args, environ, check_mode=False, diff=False, label=None, inject_invocation=True,
-               client_cache=None):
+               client_cache=None, listings=None):
     """Run module `name` with `module_args` in this process; return its task result (a dict).
 
     environ stands in for the module process's environment (the ZENDESK_* fallbacks): the
     controller's, with the task's `environment:` applied. label is the name the task called the
-    module by (it appears in validation messages as it would from a module process). client_cache:
-    see ZendeskModule.
+    module by (it appears in validation messages as it would from a module process). client_cache,
+    listings: see ZendeskModule.
     """
     module = load_module(name)
 
@@ -144,7 +144,8 @@ def run_module(name, module_args, environ, check_mode=False, diff=False, label=N
                                 diff=diff, inject_invocation=inject_invocation, **kwargs)
 
     try:
-        ZendeskModule(host=host, environ=environ, client_cache=client_cache, **module.MODULE_OPTIONS).run(module.work)
+        ZendeskModule(host=host, environ=environ, client_cache=client_cache, listings=listings,
+                      **module.MODULE_OPTIONS).run(module.work)
     except ModuleExit as done:
         return done.result
     raise AssertionError("module %s returned without exit_json or fail_json" % name)  # pragma: no cover

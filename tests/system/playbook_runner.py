@@ -142,8 +142,8 @@ def write_playbook(directory, plays, name="playbook.yml"):
     return path
 
 
-def playbook_command(playbook, extra_vars=None, verbosity=0, check=False, diff=False, extra_args=()):
-    args = [ANSIBLE_PLAYBOOK, playbook]
+def playbook_command(playbook, extra_vars=None, verbosity=0, check=False, diff=False, extra_args=(), python=None):
+    args = [os.path.join(os.path.dirname(python), "ansible-playbook") if python else ANSIBLE_PLAYBOOK, playbook]
     if extra_vars:
         args += ["-e", json.dumps(extra_vars)]
     if verbosity:
@@ -156,9 +156,16 @@ def playbook_command(playbook, extra_vars=None, verbosity=0, check=False, diff=F
 
 
 def start_playbook(playbook, home, extra_vars=None, env=None, stdout_callback="json", verbosity=0, extra_args=(),
-                   cwd=None):
-    """Start ansible-playbook without waiting (for concurrent runs); finish it with ``finish``."""
-    args = playbook_command(playbook, extra_vars, verbosity, extra_args=extra_args)
+                   cwd=None, python=None):
+    """Start ansible-playbook without waiting (for concurrent runs); finish it with ``finish``.
+
+    python: the Python of another ansible-core install (its venv's ansible-playbook runs, on it), else this one.
+    """
+    args = playbook_command(playbook, extra_vars, verbosity, extra_args=extra_args, python=python)
+    env = dict(env or {})
+    if python:
+        env.setdefault("ANSIBLE_PYTHON_INTERPRETER", python)
+        env.setdefault("PATH", os.path.dirname(python) + os.pathsep + os.environ.get("PATH", ""))
     process = subprocess.Popen(args, cwd=cwd or home, env=ansible_env(home, env, stdout_callback),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     process.stdout_callback = stdout_callback
@@ -175,11 +182,11 @@ def finish(process, timeout=300):
 
 
 def run_playbook(playbook, home, extra_vars=None, env=None, stdout_callback="json", verbosity=0, extra_args=(),
-                 timeout=300, cwd=None):
+                 timeout=300, cwd=None, python=None):
     """Run ansible-playbook to the end; ``playbook`` is a path or a list of plays (written under ``home``)."""
     if not isinstance(playbook, str):
         playbook = write_playbook(home, playbook)
-    process = start_playbook(playbook, home, extra_vars, env, stdout_callback, verbosity, extra_args, cwd)
+    process = start_playbook(playbook, home, extra_vars, env, stdout_callback, verbosity, extra_args, cwd, python)
     return finish(process, timeout)
 
 

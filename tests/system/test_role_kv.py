@@ -20,13 +20,12 @@ import requests
 import playbook_runner
 from playbook_runner import ADMIN_API_TOKEN
 from test_role import VAULT_KEYS as KV_KEYS  # every store holds the same keys
-from test_role import (IDENTIFIER, Workspace, api_requests, revoked_ids, succeeded, the_client, the_live_token,
-                       works_as_bearer, write_requests)
+from test_role import (IDENTIFIER, Workspace, api_requests, find_and_verify, revoked_ids, succeeded, the_client,
+                       the_live_token, works_as_bearer, write_requests)
 from test_secret_hygiene import collect_secrets
 
 MOUNT = "secret"
 FIRST_CONVERGE = [("GET", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/tokens")]
-FIND_AND_VERIFY = [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current")]
 NOTHING_SENT = "Nothing was sent to Zendesk."
 
 
@@ -158,7 +157,7 @@ def test_approle_login_limited_to_the_secret(kv, sim, openbao):
 
     assert first["changed"] > 0
     assert second["changed"] == 0, second
-    assert api_requests(sim) == FIND_AND_VERIFY
+    assert api_requests(sim) == find_and_verify(sim)
     assert_secret_matches_simulator(kv, version=FIRST_RUN_VERSIONS)
     # Each run revoked the token its login got.
     assert openbao.token_accessors() == tokens_before
@@ -345,3 +344,31 @@ def test_no_secret_is_shown_at_vvvv(kv, sim, openbao):
     assert sum(1 for label in found if "refresh_token" in label) >= 2
     leaked = sorted(label for label, value in found.items() if value and value in text)
     assert leaked == [], "secrets shown in the output: %s" % leaked
+
+
+def test_several_integrations_each_in_its_own_secret(kv, sim):
+    """oauth_bootstrap_integrations with the kv store: one secret per entry, one listing, then 2 requests each."""
+    paths = {name: "%s-%s" % (kv.path, name) for name in ("crm_sync", "billing")}
+    entries = [{"client_identifier": name, "kv_path": path} for name, path in paths.items()]
+    several = {"oauth_bootstrap_client_identifier": None, "oauth_bootstrap_client_name": None,
+               "oauth_bootstrap_kv_path": None, "oauth_bootstrap_integrations": entries}
+
+    succeeded(kv.converge(**several))
+
+    assert api_requests(sim) == [("GET", "/api/v2/oauth/clients")] + [
+        ("POST", "/api/v2/oauth/clients"), ("POST", "/api/v2/oauth/tokens")] * 2
+    state = sim.control.state()
+    ids = {client["identifier"]: client["id"] for client in state["clients"]}
+    for name, path in paths.items():
+        data = kv.bao.read_secret(MOUNT, path).data
+        assert data["zendesk_oauth_client_identifier"] == name and data["zendesk_oauth_client_id"] == ids[name]
+        assert [token["full_token"] for token in state["tokens"] if token["client_id"] == ids[name]] == [
+            data["zendesk_oauth_full_token"]]
+
+    stats = succeeded(kv.converge(**several))
+
+    assert stats["changed"] == 0
+    assert api_requests(sim) == [("GET", "/api/v2/oauth/clients/%d" % ids["crm_sync"]),
+                                 ("GET", "/api/v2/oauth/tokens/current"),
+                                 ("GET", "/api/v2/oauth/clients/%d" % ids["billing"]),
+                                 ("GET", "/api/v2/oauth/tokens/current")]

@@ -15,6 +15,7 @@ from test_role import (  # noqa: F401  pylint: disable=unused-import
     IDENTIFIER,
     ROLE,
     api_requests,
+    find_and_verify,
     revoked_ids,
     succeeded,
     the_client,
@@ -25,7 +26,6 @@ from test_role import (  # noqa: F401  pylint: disable=unused-import
 
 TTL = 1800          # Zendesk's default access-token lifetime for new clients (reference §3.4)
 MARGIN = 300        # the role's default expiry_margin
-FIND_AND_VERIFY = [("GET", "/api/v2/oauth/clients"), ("GET", "/api/v2/oauth/tokens/current")]
 GRANT = ("POST", "/oauth/tokens")
 MINT = ("POST", "/api/v2/oauth/tokens")
 
@@ -60,7 +60,7 @@ def test_expiring_token_and_refresh_token_are_stored_and_kept(ws, expiring):
     expiring.control.advance_clock(TTL - MARGIN - 60)  # still outside the margin
     stats = succeeded(ws.converge())
     assert stats["changed"] == 0, stats
-    assert api_requests(expiring) == FIND_AND_VERIFY
+    assert api_requests(expiring) == find_and_verify(expiring)
     assert ws.vault_content() == stored
 
 
@@ -74,7 +74,7 @@ def test_token_within_the_margin_is_refreshed_and_the_new_pair_stored(ws, expiri
     assert succeeded(result)["changed"] > 0
     sent = api_requests(expiring)
     # Find the client, learn the token is about to expire, refresh, learn the new token's id.
-    assert sent == FIND_AND_VERIFY + [GRANT, ("GET", "/api/v2/oauth/tokens/current")]
+    assert sent == find_and_verify(expiring) + [GRANT, ("GET", "/api/v2/oauth/tokens/current")]
     assert grant_types(expiring) == ["refresh_token"]
     assert MINT not in sent
     new = ws.vault_content()
@@ -92,7 +92,7 @@ def test_token_within_the_margin_is_refreshed_and_the_new_pair_stored(ws, expiri
 
     stats = succeeded(ws.converge())
     assert stats["changed"] == 0, stats
-    assert api_requests(expiring) == FIND_AND_VERIFY
+    assert api_requests(expiring) == find_and_verify(expiring)
 
 
 def test_expired_token_is_refreshed(ws, expiring):
@@ -117,7 +117,7 @@ def test_refused_refresh_falls_back_to_minting(ws, expiring):
     assert result.rc == 0, result
     assert "did not give a new token" in result.output and "invalid_grant" in result.output
     sent = api_requests(expiring)
-    assert sent == FIND_AND_VERIFY + [GRANT, MINT]
+    assert sent == find_and_verify(expiring) + [GRANT, MINT]
     new = ws.vault_content()
     tokens = sim_tokens(expiring)
     token = tokens[new["zendesk_oauth_token_id"]]
@@ -138,7 +138,7 @@ def test_refresh_off_mints_instead(ws, expiring):
     assert GRANT not in sent
     old_id = [token_id for token_id in sim_tokens(expiring) if token_id != the_live_token(expiring)["id"]]
     # The old token still worked: stored first, then revoked by id.
-    assert sent == FIND_AND_VERIFY + [MINT, ("DELETE", "/api/v2/oauth/tokens/%d" % old_id[0])]
+    assert sent == find_and_verify(expiring) + [MINT, ("DELETE", "/api/v2/oauth/tokens/%d" % old_id[0])]
 
 
 def test_check_mode_refresh_sends_no_grant(ws, expiring):
@@ -149,7 +149,7 @@ def test_check_mode_refresh_sends_no_grant(ws, expiring):
     result = ws.converge(check=True)
 
     assert succeeded(result)["changed"] > 0
-    assert api_requests(expiring) == FIND_AND_VERIFY
+    assert api_requests(expiring) == find_and_verify(expiring)
     assert ws.vault_bytes() == before
 
 
@@ -189,7 +189,7 @@ def test_client_credentials_with_no_api_token_at_all(ws, sim):
 
     stats = succeeded(ws.converge(**no_api_token))
     assert stats["changed"] == 0, stats
-    assert api_requests(sim) == FIND_AND_VERIFY
+    assert api_requests(sim) == find_and_verify(sim)
 
 
 def test_client_credentials_token_near_expiry_is_replaced_then_revoked(ws, sim):
@@ -202,7 +202,7 @@ def test_client_credentials_token_near_expiry_is_replaced_then_revoked(ws, sim):
     new = ws.vault_content()
     token = the_live_token(sim)
     assert new["zendesk_oauth_token_id"] == token["id"] != old["zendesk_oauth_token_id"]
-    assert api_requests(sim) == FIND_AND_VERIFY + [GRANT, ("GET", "/api/v2/oauth/tokens/current"),
+    assert api_requests(sim) == find_and_verify(sim) + [GRANT, ("GET", "/api/v2/oauth/tokens/current"),
                                                    ("DELETE", "/api/v2/oauth/tokens/%d" % old["zendesk_oauth_token_id"])]
     assert old["zendesk_oauth_token_id"] in revoked_ids(sim)
     assert MINT not in api_requests(sim)
@@ -244,13 +244,15 @@ def test_set_stats_hands_ids_not_secrets_to_the_next_job(ws, sim):
     token, client = the_live_token(sim), the_client(sim)
 
     published = result.json["custom_stats"]["_run"]
-    assert published == {
+    flat = {
         "zendesk_oauth_client_identifier": IDENTIFIER,
         "zendesk_oauth_client_id": client["id"],
         "zendesk_oauth_token_id": token["id"],
         "zendesk_oauth_scopes": ["read"],
         "zendesk_oauth_token_expires_at": None,
     }
+    assert published == dict(flat, zendesk_oauth_clients={IDENTIFIER: flat},
+                             zendesk_oauth_accounts={sim.url: {IDENTIFIER: flat}})
     assert token["full_token"] not in str(result.json)
     assert client["secret"] not in str(result.json)
 

@@ -18,6 +18,7 @@ from ansible_collections.zendesk.oauth.plugins.module_utils._oauth import (
     ADOPTED_AFTER_LOST_RESPONSE,
     ADOPTED_CONCURRENT,
     CREATED,
+    ClientListing,
     OAuthAPI,
     parse_time,
 )
@@ -122,6 +123,62 @@ def test_lookup_by_identifier_stops_at_the_page_that_has_it(sim):
     sim.control.clear_requests()
     assert api.find_client("missing") is None
     assert len(log(sim)) == 3
+
+
+def paths(sim):
+    return [(e["method"], e["path"], e["status"]) for e in log(sim)]
+
+
+def test_a_right_id_hint_finds_the_client_in_one_request_whatever_the_number_of_clients(sim):
+    seeded = sim.control.seed(clients=250, prefix="bulk")
+    last = seeded["clients"][-1]
+    sim.control.clear_requests()
+    found = OAuthAPI(client_for(sim)).find_client(last["identifier"], id_hint=last["id"])
+    assert found["id"] == last["id"]
+    assert paths(sim) == [("GET", "/api/v2/oauth/clients/%d" % last["id"], 200)]
+
+
+@pytest.mark.parametrize("hint", ["missing", "another"])
+def test_a_wrong_id_hint_is_checked_and_the_clients_paged(sim, hint):
+    seeded = sim.control.seed(clients=250, prefix="bulk")
+    first, last = seeded["clients"][0], seeded["clients"][-1]
+    hint_id = 999999999999 if hint == "missing" else first["id"]
+    sim.control.clear_requests()
+    found = OAuthAPI(client_for(sim)).find_client(last["identifier"], id_hint=hint_id)
+    assert found["id"] == last["id"]
+    assert paths(sim) == [("GET", "/api/v2/oauth/clients/%d" % hint_id, 404 if hint == "missing" else 200)] + [
+        ("GET", "/api/v2/oauth/clients", 200)] * 3
+
+
+def test_a_shared_listing_lists_the_clients_once_for_many_lookups(sim):
+    seeded = sim.control.seed(clients=250, prefix="bulk")
+    sim.control.clear_requests()
+    listing = ClientListing()
+    api = OAuthAPI(client_for(sim), listing=listing)
+    assert [api.find_client(c["identifier"])["id"] for c in seeded["clients"][::50]] == [
+        c["id"] for c in seeded["clients"][::50]]
+    assert api.find_client("missing") is None
+    assert paths(sim) == [("GET", "/api/v2/oauth/clients", 200)] * 3
+    # The run's own writes keep it current, with no secret in it; a second API on the same listing reads it.
+    created, unused = api.create_client({"identifier": "new_one", "name": "New one"})
+    renamed = api.update_client(created["id"], {"name": "Renamed"})
+    other = OAuthAPI(client_for(sim), listing=listing)
+    assert other.find_client("new_one") == dict((k, v) for k, v in renamed.items() if k != "secret")
+    assert api.delete_client(created["id"]) is True
+    assert other.find_client("new_one") is None
+    assert [e["method"] for e in log(sim)] == ["GET"] * 3 + ["POST", "PUT", "DELETE"]
+
+
+def test_a_duplicate_refused_while_a_listing_is_shared_is_adopted_from_zendesk_not_the_listing(sim):
+    listing = ClientListing()
+    api = OAuthAPI(client_for(sim), listing=listing)
+    assert api.find_client("raced") is None  # listed: not there yet
+    made = sim.control.seed(clients=[{"identifier": "raced", "name": "Made by another run"}])["clients"][0]
+    sim.control.clear_requests()
+    adopted, outcome = api.create_client({"identifier": "raced", "name": "Raced"})
+    assert outcome == ADOPTED_CONCURRENT and adopted["id"] == made["id"]
+    assert [(e["method"], e["status"]) for e in log(sim)] == [("POST", 422), ("GET", 200)]
+    assert api.find_client("raced")["id"] == made["id"]  # learnt
 
 
 def test_retry_after_is_honoured_through_the_injected_clock(sim):

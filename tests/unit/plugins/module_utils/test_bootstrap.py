@@ -260,3 +260,79 @@ def test_summary_has_no_secret():
                      "OAuth token: id 7, the held token works and was kept, scopes read, expires never",
                      "Store: /srv/z.vault.yml (Ansible Vault)"]
     assert "SECRET-s1" not in str(lines) and "TOKEN-t1" not in str(lines)
+
+
+# -- several integrations, the id hint, set_stats by identifier ----------------------------------------------------
+def role(**changes):
+    """The role's options as the argument spec types them: every integration variable present (None = not set)."""
+    values = dict(("oauth_bootstrap_" + key, None) for key in plan.INTEGRATION_KEYS)
+    values.update({"oauth_bootstrap_integrations": None, "oauth_bootstrap_store": None,
+                   "oauth_bootstrap_client_kind": "confidential", "oauth_bootstrap_scopes": ["read"]})
+    values.update(("oauth_bootstrap_" + key, value) for key, value in changes.items())
+    return values
+
+
+def entry(identifier, **changes):
+    values = dict((key, None) for key in plan.INTEGRATION_KEYS)
+    values.update(client_identifier=identifier, **changes)
+    return values
+
+
+def test_one_integration_is_the_roles_own_options():
+    runs = plan.integrations(role(client_identifier="acme_integration"))
+    assert len(runs) == 1 and runs[0]["oauth_bootstrap_client_identifier"] == "acme_integration"
+    assert "oauth_bootstrap_integrations" not in runs[0]
+
+
+def test_each_entry_over_the_roles_variables():
+    runs = plan.integrations(role(scopes=["read"], client_kind="public", integrations=[
+        entry("crm_sync", vault_file="/srv/crm.vault.yml", scopes=["tickets:read"]),
+        entry("billing", vault_file="/srv/billing.vault.yml", client_kind="confidential"),
+    ]))
+    assert [(run["oauth_bootstrap_client_identifier"], run["oauth_bootstrap_scopes"],
+             run["oauth_bootstrap_client_kind"], run["oauth_bootstrap_vault_file"]) for run in runs] == [
+        ("crm_sync", ["tickets:read"], "public", "/srv/crm.vault.yml"),
+        ("billing", ["read"], "confidential", "/srv/billing.vault.yml")]
+    assert all("oauth_bootstrap_integrations" not in run for run in runs)
+
+
+@pytest.mark.parametrize("opts, problems", [
+    (role(), ["oauth_bootstrap_client_identifier is not set"]),
+    (role(integrations=[]), ["oauth_bootstrap_integrations is empty"]),
+    (role(client_identifier="one", integrations=[entry("two")]),
+     ["oauth_bootstrap_client_identifier is set with oauth_bootstrap_integrations"]),
+    (role(vault_file="/srv/shared.vault.yml", full_token="tok", integrations=[entry("one"), entry("two")]),
+     ["oauth_bootstrap_full_token is set with", "oauth_bootstrap_vault_file is set with"]),
+    (role(integrations=[entry("one"), entry("two"), entry("one")]),
+     ["entries 1 and 3 have the same client_identifier"]),
+    (role(integrations=[entry("one", vault_file="/srv/a.vault.yml"), entry("two", vault_file="/srv/x/../a.vault.yml")]),
+     ["entries 1 and 2 have the same vault_file"]),
+    (role(store="kv", integrations=[entry("one", kv_path="zendesk/a"), entry("two", kv_path="/zendesk/a/")]),
+     ["entries 1 and 2 have the same kv_path"]),
+])
+def test_integration_problems_are_all_named_before_any_request(opts, problems):
+    with pytest.raises(plan.BootstrapError) as caught:
+        plan.integrations(opts)
+    message = str(caught.value)
+    assert all(problem in message for problem in problems), message
+    assert message.endswith("Nothing was sent to Zendesk.")
+
+
+@pytest.mark.parametrize("record, expected", [
+    ({"zendesk_oauth_client_identifier": "acme_integration", "zendesk_oauth_client_id": 900000000001}, 900000000001),
+    ({"zendesk_oauth_client_identifier": "other", "zendesk_oauth_client_id": 900000000001}, None),
+    ({"zendesk_oauth_client_identifier": "acme_integration", "zendesk_oauth_client_id": None}, None),
+    ({"zendesk_oauth_client_identifier": "acme_integration", "zendesk_oauth_client_id": "9"}, None),
+    ({"zendesk_oauth_client_identifier": "acme_integration", "zendesk_oauth_client_id": True}, None),
+    ({}, None),
+])
+def test_client_id_hint_only_from_a_record_of_this_client(record, expected):
+    assert plan.client_id_hint(record, "acme_integration") == expected
+
+
+def test_keyed_stats_by_identifier_and_by_account():
+    one = {"zendesk_oauth_client_identifier": "crm_sync", "zendesk_oauth_client_id": 1}
+    two = {"zendesk_oauth_client_identifier": "crm_sync", "zendesk_oauth_client_id": 2}
+    keyed = plan.keyed_stats([(BASE, one), ("https://beta.zendesk.com", two)])
+    assert keyed["zendesk_oauth_clients"] == {"crm_sync": two}  # one account's view: the last one
+    assert keyed["zendesk_oauth_accounts"] == {BASE: {"crm_sync": one}, "https://beta.zendesk.com": {"crm_sync": two}}
