@@ -42,7 +42,7 @@ task_pytest() {
   # PYTEST_WORKERS processes (pytest-xdist): each test has its own simulator and workspace, and
   # most of a test's time is ansible-playbook processes, so two workers fill the 2 cores CI has
   # once the other lane of `make test` is done.
-  PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -p no:cacheprovider --durations=15 \
+  PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -p no:cacheprovider --durations=40 \
     -n "${PYTEST_WORKERS:-2}" tests/system -q || rc=$?
   # pytest's 5 means "no tests collected": with test files present that is a fault.
   [ "$rc" = 5 ] && say "pytest collected no tests although tests/system has test files"
