@@ -108,7 +108,6 @@ class VaultFileStore(Store):
     def directory(self):
         return os.path.dirname(self.path) or "."
 
-
     def check(self):
         if not self.path:
             raise StoreError("oauth_bootstrap_store=vault_file needs oauth_bootstrap_vault_file, the path of the vault "
