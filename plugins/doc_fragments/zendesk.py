@@ -100,7 +100,7 @@ notes:
     (C(hosts: localhost) or C(delegate_to: localhost)).'
   - When the task runs on the controller (the C(local) connection, without C(become) or C(async)) and the
     controller's Python has C(requests), the module's work runs inside the controller's own process (its action
-    plugin), with the same options, checks, results and C(no_log) masking: no Python process is started for the
+    plugin), with the same options, checks, results and C(no_log) masking; no Python process is started for the
     task (see the collection's docs/benchmarks.md for what that saves). Otherwise it runs as a module process on
     the task's host, as usual.
   - 'The variable C(zendesk_oauth_execution) (or the controller''s environment variable E(ZENDESK_OAUTH_EXECUTION))
