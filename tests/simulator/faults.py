@@ -86,7 +86,7 @@ class FaultInjector:
         if not isinstance(spec, dict):
             raise FaultSpecError("each fault must be an object")
         unknown = set(spec) - {"method", "path", "path_regex", "fault", "count", "retry_after", "delay", "status",
-                               "location"}
+                               "location", "after"}
         if unknown:
             raise FaultSpecError("unknown fault key(s): %s" % ", ".join(sorted(unknown)))
         kind = str(spec.get("fault"))
@@ -101,12 +101,16 @@ class FaultInjector:
         count = spec.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
             raise FaultSpecError("count must be a positive integer")
+        after = spec.get("after", 0)
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            raise FaultSpecError("after must be a non-negative integer (matching requests let through first)")
         checked = {
             "fault": kind,
             "method": spec["method"].upper() if spec.get("method") else None,
             "path": _strip_path(spec["path"]) if spec.get("path") else None,
             "path_regex": spec.get("path_regex"),
             "count": count,
+            "after": after,
             "retry_after": spec.get("retry_after"),
             "delay": spec.get("delay"),
             "status": spec.get("status", 307),
@@ -133,6 +137,9 @@ class FaultInjector:
         """The fault for this request, as a spec dict (``fault``, ``retry_after``, ``delay``), or None."""
         for spec in self.queue:
             if self._matches(spec, request):
+                if spec["after"]:
+                    spec["after"] -= 1
+                    continue
                 spec["count"] -= 1
                 if spec["count"] <= 0:
                     self.queue.remove(spec)

@@ -90,14 +90,16 @@ SUMMARY_TASK = "zendesk.oauth.oauth_bootstrap : Show the client and token (no se
 FIRST, REFRESH, REMINT, KEEP, MINT = "first", "refresh", "re-mint", "keep", "mint"
 KINDS = (FIRST, REFRESH, REMINT, KEEP, MINT)
 CLIENTS = "GET /api/v2/oauth/clients 200"
+# After the first run the role reads its client by the id its store holds.
+CLIENT = "GET /api/v2/oauth/clients/{id} 200"
 EXPECTED_REQUESTS = {
     FIRST: [CLIENTS, "POST /api/v2/oauth/clients 201", "POST /api/v2/oauth/tokens 201"],
-    REFRESH: [CLIENTS, "GET /api/v2/oauth/tokens/current 401", "POST /oauth/tokens refresh_token 201",
+    REFRESH: [CLIENT, "GET /api/v2/oauth/tokens/current 401", "POST /oauth/tokens refresh_token 201",
               "GET /api/v2/oauth/tokens/current 200"],
-    REMINT: [CLIENTS, "GET /api/v2/oauth/tokens/current 401", "POST /oauth/tokens refresh_token 400",
+    REMINT: [CLIENT, "GET /api/v2/oauth/tokens/current 401", "POST /oauth/tokens refresh_token 400",
              "POST /api/v2/oauth/tokens 201"],
-    KEEP: [CLIENTS, "GET /api/v2/oauth/tokens/current 200"],
-    MINT: [CLIENTS, "GET /api/v2/oauth/tokens/current 401", "POST /api/v2/oauth/tokens 201"],
+    KEEP: [CLIENT, "GET /api/v2/oauth/tokens/current 200"],
+    MINT: [CLIENT, "GET /api/v2/oauth/tokens/current 401", "POST /api/v2/oauth/tokens 201"],
 }
 # The path the role reports for each kind (a re-mint is a mint after a refused refresh).
 ROLE_PATH = {FIRST: "mint", REFRESH: "refresh", REMINT: "mint", KEEP: "keep", MINT: "mint"}
@@ -148,9 +150,9 @@ def expected_kinds(times, minted_ttl=ACCESS_TTL, minted_refresh=True):
 
 
 def request_line(entry):
-    """One request of the log as `METHOD path [grant_type] status` (the .json suffix and token ids dropped)."""
+    """One request of the log as `METHOD path [grant_type] status` (the .json suffix, client and token ids dropped)."""
     path = entry["path"][:-5] if entry["path"].endswith(".json") else entry["path"]
-    if path.startswith("/api/v2/oauth/tokens/") and path.rsplit("/", 1)[1].isdigit():
+    if path.startswith(("/api/v2/oauth/tokens/", "/api/v2/oauth/clients/")) and path.rsplit("/", 1)[1].isdigit():
         path = path.rsplit("/", 1)[0] + "/{id}"
     words = [entry["method"], path]
     if path == "/oauth/tokens":

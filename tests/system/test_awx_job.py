@@ -36,7 +36,9 @@ PROJECT_PLAYBOOKS = {
     "playbooks/zendesk_oauth_use_token.yml": os.path.join(REPO, "examples", "awx", "use_token.yml"),
 }
 PUBLISHED_IDS = ("zendesk_oauth_client_identifier", "zendesk_oauth_client_id", "zendesk_oauth_token_id",
-                 "zendesk_oauth_scopes", "zendesk_oauth_token_expires_at")
+                 "zendesk_oauth_scopes", "zendesk_oauth_token_expires_at",
+                 # the same, keyed by identifier, and by account URL then identifier (oauth_bootstrap_integrations)
+                 "zendesk_oauth_clients", "zendesk_oauth_accounts")
 
 
 class Definitions:
@@ -147,8 +149,12 @@ def test_the_workflow_runs_as_awx_runs_it(sim, openbao, admin_session, tmp_path,
     assert bootstrap.artifacts["zendesk_oauth_client_id"] == client["id"]
     assert bootstrap.artifacts["zendesk_oauth_token_id"] == token["id"]
     assert bootstrap.artifacts["zendesk_oauth_scopes"] == ["read"]
+    flat = {key: bootstrap.artifacts[key] for key in PUBLISHED_IDS[:5]}
+    assert bootstrap.artifacts["zendesk_oauth_clients"] == {client["identifier"]: flat}
+    assert bootstrap.artifacts["zendesk_oauth_accounts"] == {sim.url: {client["identifier"]: flat}}
     stored = openbao.read_secret(mount, path)
-    assert stored.version == 1 and stored.data["zendesk_oauth_full_token"] == token["full_token"]
+    # 3 versions: the journal of the mint (written before the request), the token, the journal cleared
+    assert stored.version == 3 and stored.data["zendesk_oauth_full_token"] == token["full_token"]
     # The next job took the token from the store and Zendesk accepted it.
     assert use.artifacts == {}
     [said] = use.results("Say who the token acts as")
@@ -161,7 +167,7 @@ def test_the_workflow_runs_as_awx_runs_it(sim, openbao, admin_session, tmp_path,
     second = [("bootstrap, next run", again)]
     assert again.stats["changed"].get("localhost", 0) == 0, again
     assert again.artifacts["zendesk_oauth_token_id"] == token["id"]
-    assert openbao.read_secret(mount, path).version == 1
+    assert openbao.read_secret(mount, path).version == 3  # not written again
 
     secrets = secrets_of(sim, {"admin OAuth token": oauth_token, "Vault token": vault_token,
                                "OpenBao root token": openbao.root_token})

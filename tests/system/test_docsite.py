@@ -28,6 +28,7 @@ COLLECTION_PAGES = os.path.join("collections", "zendesk", "oauth")
 ROLE_README = os.path.join(REPO, "roles", "oauth_bootstrap", "README.md")
 DOC_FRAGMENT = os.path.join(REPO, "plugins", "doc_fragments", "zendesk.py")
 CONNECTION_PY = os.path.join(REPO, "plugins", "module_utils", "_connection.py")
+MODULE_ACTION_PY = os.path.join(REPO, "plugins", "plugin_utils", "_module_action.py")
 DOCS_CONFIG = os.path.join(REPO, "docs", "docsite", "config.yml")
 
 
@@ -92,7 +93,11 @@ def variables_the_modules_read():
     spec.loader.exec_module(module)
     with open(DOC_FRAGMENT, encoding="utf-8") as handle:
         documented = set(re.findall(r"E\((ZENDESK_[A-Z_]+)\)", handle.read()))
-    assert documented == set(module.ENVIRONMENT.values()), "the doc fragment and the code disagree"
+    # The connection options' variables, and the switch of the action plugins (read on the controller).
+    with open(MODULE_ACTION_PY, encoding="utf-8") as handle:
+        [switch] = re.findall(r'^EXECUTION_ENVIRONMENT = "(ZENDESK_[A-Z_]+)"$', handle.read(), re.M)
+    assert documented == set(module.ENVIRONMENT.values()) | {switch}, (
+        "the doc fragment and the code disagree")
     return sorted(documented)
 
 

@@ -475,7 +475,8 @@ def test_a_failed_look_for_a_lost_token_says_a_token_may_be_left(sim, tmp_path):
     client = make_client(sim)
     sim.control.queue_faults([
         {"method": "POST", "path": TOKENS_PATH, "fault": "ambiguous"},
-        {"method": "GET", "path": TOKENS_PATH, "fault": "503", "count": 10, "retry_after": 0},
+        # after 1: the listing before the POST (the baseline) answers; the look after it does not
+        {"method": "GET", "path": TOKENS_PATH, "fault": "503", "count": 10, "retry_after": 0, "after": 1},
     ])
     tasks = [{"name": "token", TOKEN: {"client_id": client["id"], "scopes": ["read"], "recreate": "always",
                                        "revoke_replaced": False, "max_retries": 2},
