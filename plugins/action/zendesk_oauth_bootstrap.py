@@ -46,7 +46,7 @@ class ActionModule(ActionBase):
         if not result.get("failed"):
             # The facts hold the token and the client secret: the result is shown to no one.
             result["_ansible_no_log"] = True
-            self._keep_earlier_integrations(result["ansible_facts"], task_vars)
+            self._keep_earlier_integrations(result["facts"], task_vars)
         return result
 
     @staticmethod

@@ -65,11 +65,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-ansible_facts:
+facts:
   description:
-    - The facts C(oauth_bootstrap_client) and C(oauth_bootstrap_token) (see the role's documentation), and the same by
-      client identifier in C(oauth_bootstrap_clients) and C(oauth_bootstrap_tokens), with the integrations of the
-      role's earlier runs on the host.
+    - The role's facts C(oauth_bootstrap_client) and C(oauth_bootstrap_token) (see the role's documentation), and the
+      same by client identifier in C(oauth_bootstrap_clients) and C(oauth_bootstrap_tokens), with the integrations of
+      the role's earlier runs on the host. The role's next task sets them with C(ansible.builtin.set_fact); they are
+      not returned as C(ansible_facts), which Ansible would keep in its fact cache (and AWX in its fact store) with
+      the token and the client secret in them.
   returned: success
   type: dict
 path:

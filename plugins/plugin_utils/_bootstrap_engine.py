@@ -434,7 +434,9 @@ class Bootstrap(object):
         changed = self.steps.changed or store_changed or bool(self.notes and self.written)
         return {
             "changed": changed,
-            "ansible_facts": {"oauth_bootstrap_client": client_fact, "oauth_bootstrap_token": token},
+            # Not ansible_facts: facts an action returns go to the fact cache (AWX keeps it), and these hold the
+            # token and the client secret. The role's next task sets them (set_fact: not cached).
+            "facts": {"oauth_bootstrap_client": client_fact, "oauth_bootstrap_token": token},
             "path": path,
             "stats": (plan.stats(self.client, token, self.scopes, self.o["oauth_bootstrap_set_stats_token"])
                       if self.o["oauth_bootstrap_set_stats"] else None),
@@ -572,11 +574,11 @@ def combined(results, several):
     facts and stats (as with one integration), the facts and stats of all of them by identifier, and every summary."""
     result = dict(results[-1][2])
     result["changed"] = any(each["changed"] for unused, unused, each in results)
-    result["ansible_facts"] = dict(
-        result["ansible_facts"],
-        oauth_bootstrap_clients=dict((name, each["ansible_facts"]["oauth_bootstrap_client"])
+    result["facts"] = dict(
+        result["facts"],
+        oauth_bootstrap_clients=dict((name, each["facts"]["oauth_bootstrap_client"])
                                      for name, unused, each in results),
-        oauth_bootstrap_tokens=dict((name, each["ansible_facts"]["oauth_bootstrap_token"])
+        oauth_bootstrap_tokens=dict((name, each["facts"]["oauth_bootstrap_token"])
                                     for name, unused, each in results))
     published = [(url, each["stats"]) for unused, url, each in results if each["stats"] is not None]
     result["stats_by_identifier"] = plan.keyed_stats(published) if published else None
