@@ -29,6 +29,8 @@ help:
 	@echo '                    installs only ansible-core and requests, into .venvs/demo'
 	@echo 'make demo-installed the same, run by examples/demo.sh of the tarball installed into an empty path'
 	@echo 'make bench          benchmark: requests, task overhead, scale, rate-limit budget -> docs/benchmarks.md'
+	@echo 'make soak           the fault soak of make pytest, longer (2 lanes x 25 runs) -> tests/output/soak-report.json'
+	@echo 'make chaos          the role killed at random moments (30) and run twice at once (6) -> tests/output/chaos.json'
 	@echo 'make soak-year      the role for a simulated year under the 2027 token rules -> tests/output/soak-year.json'
 	@echo 'make test           every check below (ansible-core 2.21 / Python 3.12 where the machine has 3.12)'
 	@echo 'make test-matrix    sanity + units + integration on MATRIX="$(MATRIX)"'
@@ -58,8 +60,8 @@ test-live test-live-clean:
 
 # A year of the role under Zendesk's 2027 token rules in simulated time (tests/system/soak_year.py);
 # make pytest runs a 60-run version (tests/system/test_soak_year.py).
-.PHONY: soak-year
-soak-year:
+.PHONY: soak-year soak chaos
+soak-year soak chaos:
 	@$(TASK) $@
 
 clean:

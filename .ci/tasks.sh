@@ -42,8 +42,9 @@ task_pytest() {
   # PYTEST_WORKERS processes (pytest-xdist): each test has its own simulator and workspace, and
   # most of a test's time is ansible-playbook processes, so two workers fill the 2 cores CI has
   # once the other lane of `make test` is done.
+  # test_docsite.py reads the site make docs builds: it runs in that step.
   PYTHONPATH="$REPO/tests${PYTHONPATH:+:$PYTHONPATH}" python -m pytest -p no:cacheprovider --durations=40 \
-    -n "${PYTEST_WORKERS:-2}" tests/system -q || rc=$?
+    -n "${PYTEST_WORKERS:-2}" tests/system -q --ignore tests/system/test_docsite.py || rc=$?
   # pytest's 5 means "no tests collected": with test files present that is a fault.
   [ "$rc" = 5 ] && say "pytest collected no tests although tests/system has test files"
   return "$rc"
@@ -73,25 +74,37 @@ ansible_test() {
   (cd "$copy" && PATH="$(python_links):$venv/bin:$PATH" ansible-test "$@" --color no)
 }
 
+# SANITY_SCOPE=all (the default): every sanity test, import and compile on every target Python the
+# line supports. SANITY_SCOPE=core (the matrix lines): the tests whose verdict depends on the
+# ansible-core line (what it loads, documents and validates), on the line's controller Python; the
+# linters (pylint, pep8, shellcheck, yamllint, ...) judge the same files the same way on every line,
+# and the default line runs them.
+CORE_SANITY_TESTS="compile import validate-modules ansible-doc action-plugin-docs runtime-metadata"
 task_sanity() {
-  local ignore
+  local ignore test args=()
   for ignore in "$REPO"/tests/sanity/ignore-*.txt; do
     [ -s "$ignore" ] && { say "${ignore#"$REPO"/} is not empty: fix the code instead"; return 1; }
   done
-  ensure_shellcheck
-  ansible_test sanity --venv
+  case "${SANITY_SCOPE:-all}" in
+    all) ensure_shellcheck ;;
+    core) for test in $CORE_SANITY_TESTS; do args+=(--test "$test"); done
+          args+=(--python "$PY") ;;
+    *) die "SANITY_SCOPE is all or core, not $SANITY_SCOPE" ;;
+  esac
+  ansible_test sanity --venv "${args[@]}"
 }
 
-# UNIT_PYTHONS=all (the default): a venv per target Python the core line
-# supports (3.9+, tests/config.yml), so module_utils meet every Python they run
-# on. UNIT_PYTHONS=controller: only $PY, in .venvs/core-$CORE (the matrix
-# lines, where the core version is what changes).
+# UNIT_PYTHONS=all: a venv per target Python the core line supports (3.9+,
+# tests/config.yml), so module_utils meet every Python they run on.
+# UNIT_PYTHONS=controller (the default): only $PY, in .venvs/core-$CORE; the
+# lines of `make test` and `make test-matrix` have the controller Pythons 3.11,
+# 3.12 and 3.13, and sanity's compile and import tests cover every target Python.
 task_units() {
   if [ -z "$(find "$REPO/tests/unit" -name 'test_*.py' 2>/dev/null | head -n 1)" ]; then
     echo "units: tests/unit has no test files yet: nothing to run (skipped, not failed)"
     return 0
   fi
-  case "${UNIT_PYTHONS:-all}" in
+  case "${UNIT_PYTHONS:-controller}" in
     all) ansible_test units --venv ;;
     controller) ansible_test units --local --python "$PY" --requirements ;;
     *) die "UNIT_PYTHONS is all or controller, not $UNIT_PYTHONS" ;;
@@ -122,10 +135,14 @@ task_lint() { use_dev_venv && ansible-lint --offline --profile production; }
 task_changelog_lint() { use_dev_venv && antsibull-changelog lint && antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml; }
 task_docs_lint() { use_dev_venv && antsibull-docs lint-collection-docs --plugin-docs .; }
 
-# The docs site (.ci/docsite.sh) into docs/build/html.
+# The docs site (.ci/docsite.sh) into docs/build/html, then read by tests/system/test_docsite.py (which
+# builds a site of its own when run without DOCSITE_HTML; make pytest leaves it to this step).
 task_docs() {
   use_dev_venv || return
-  bash "$REPO/.ci/docsite.sh" "$REPO/docs/build/html" && echo "docs: open file://$REPO/docs/build/html/index.html"
+  bash "$REPO/.ci/docsite.sh" "$REPO/docs/build/html" || return
+  DOCSITE_HTML="$REPO/docs/build/html" PYTHONPATH="$REPO/tests" python -m pytest -p no:cacheprovider -q \
+    tests/system/test_docsite.py || return
+  echo "docs: open file://$REPO/docs/build/html/index.html"
 }
 
 # --- the artefact -------------------------------------------------------------
@@ -231,6 +248,22 @@ task_soak_year() {
     --json tests/output/soak-year.json
 }
 
+# The fault soak of make pytest, longer: 2 lanes of 8 role runs and 17 module runs under random faults
+# (make pytest: 3 and 6). Its report goes to tests/output/soak-report.json.
+task_soak() {
+  use_dev_venv || return
+  SOAK_ROLE_RUNS=${SOAK_ROLE_RUNS:-8} SOAK_MODULE_RUNS=${SOAK_MODULE_RUNS:-17} PYTHONPATH="$REPO/tests" \
+    python -m pytest -p no:cacheprovider -q -s tests/system/test_soak.py
+}
+
+# The role killed with SIGKILL at random moments (30 times) and run twice at once (6 times), then run
+# clean: no token nobody holds, no secret lost (tests/system/chaos.py; make pytest runs 6 and 2).
+task_chaos() {
+  use_dev_venv || return
+  PYTHONPATH="$REPO/tests" python tests/system/chaos.py --kills "${CHAOS_KILLS:-30}" --overlaps "${CHAOS_OVERLAPS:-6}" \
+    --json tests/output/chaos.json
+}
+
 task_molecule() {
   use_dev_venv || return
   if [ ! -d extensions/molecule ]; then
@@ -292,7 +325,7 @@ matrix_lane() {
     (
       # One execution path of the API modules per line, alternating (make test runs both on its line).
       INTEGRATION_PATHS=$([ $((index % 2)) = 1 ] && echo module || echo controller)
-      export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller INTEGRATION_PATHS
+      export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller SANITY_SCOPE=core INTEGRATION_PATHS
       # A line whose Python this machine lacks: skipped on a developer's machine, a failure in CI.
       if [ "${CI:-}" != true ] && ! find_python "$PY" >/dev/null; then
         printf '%-7s %-20s (no python%s on this machine)\n' skipped "venv-$CORE" "$PY"

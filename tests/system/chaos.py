@@ -276,6 +276,7 @@ def main(argv=None):
     print("chaos: %d kill trials, %d overlap trials, seed %d" % (args.kills, args.overlaps, seed))
     report = run(args.kills, args.overlaps, seed)
     if args.json:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2)
     print(json.dumps(report["summary"], indent=2))

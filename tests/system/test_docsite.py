@@ -34,6 +34,10 @@ DOCS_CONFIG = os.path.join(REPO, "docs", "docsite", "config.yml")
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    """The site make docs built (DOCSITE_HTML: make docs runs this file on it), else one built here."""
+    if os.environ.get("DOCSITE_HTML"):
+        assert os.path.isfile(os.path.join(os.environ["DOCSITE_HTML"], "index.html")), "DOCSITE_HTML has no site"
+        return os.environ["DOCSITE_HTML"]
     out = tmp_path_factory.mktemp("docsite") / "html"
     env = dict(os.environ, PATH=playbook_runner.BIN_DIR + os.pathsep + os.environ.get("PATH", ""),
                ANSIBLE_COLLECTIONS_PATH=playbook_runner.collections_path(), ANSIBLE_NOCOLOR="1")

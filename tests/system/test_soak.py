@@ -28,7 +28,7 @@ duplicates, orphans, corrupt vault files, secrets seen in any output) is printed
 tests/output/soak-report.json. ``python -m pytest tests/system/test_soak.py -s`` shows it.
 
 Knobs (environment): SOAK_SEED (20261129), SOAK_LANES (2), SOAK_ROLE_RUNS and SOAK_MODULE_RUNS
-(per lane, 8 and 17: 50 converges with faults, then 8 clean runs). The API client's backoff
+(per lane, 3 and 6: 18 converges with faults, then 8 clean runs; `make soak` runs 8 and 17, 50 converges). The API client's backoff
 sleeps are real (1 s doubling, with jitter), so the retry bounds are kept low: max_retries 4 and
 max_retry_wait 3 s (a request gets about two retries), Retry-After 1 s, module timeout 1.5 s
 against a ``slow`` fault of 2.5 s (a slow POST lands after the module gave up waiting).
@@ -51,8 +51,8 @@ from simulator import Simulator, SimulatorControl
 
 SEED = int(os.environ.get("SOAK_SEED", "20261129"))
 LANES = int(os.environ.get("SOAK_LANES", "2"))
-ROLE_RUNS = int(os.environ.get("SOAK_ROLE_RUNS", "8"))
-MODULE_RUNS = int(os.environ.get("SOAK_MODULE_RUNS", "17"))
+ROLE_RUNS = int(os.environ.get("SOAK_ROLE_RUNS", "3"))
+MODULE_RUNS = int(os.environ.get("SOAK_MODULE_RUNS", "6"))
 ROTATE_EVERY = 3  # every third run with faults rotates the token (mint, store, revoke the old one)
 
 FAULT_RATES = {"429": 0.06, "500": 0.05, "503": 0.05, "drop": 0.05, "ambiguous": 0.05, "slow": 0.04}
