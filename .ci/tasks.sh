@@ -293,11 +293,11 @@ task_live_proof() {
 task_core_venv() { core_venv "$CORE" "$PY"; }
 
 # Every check on the default line, in two lanes of about the same length:
-# tests/system alone, and the rest. They write to different places (pytest to
+# tests/system with molecule and the live suite's proof, and the rest. They write to different places (pytest to
 # temp dirs; ansible-test to .cache/core-$CORE; build, importer, ee and the demos
 # to dist/, .cache/ee and temp dirs, in turn). Keeps going after a failure.
-test_lane_system() { run_tasks pytest; }
-test_lane_rest() { run_tasks sanity units integration lint changelog-lint docs-lint docs build importer ee molecule demo demo-installed live-proof; }
+test_lane_system() { run_tasks pytest molecule live-proof; }
+test_lane_rest() { run_tasks sanity units integration lint changelog-lint docs-lint docs build importer ee demo demo-installed; }
 
 # step_task STEP_NAME TASK: one step, the task in a process of its own.
 step_task() { run_step "$1" bash "$REPO/.ci/tasks.sh" "$2"; }
@@ -315,7 +315,7 @@ task_test() {
   SHOW_LOGS=1 summary "make test" "$RESULTS"
 }
 
-# sanity, units and integration on the other supported ansible-core lines;
+# sanity and units on the other supported ansible-core lines, integration on INTEGRATION_LINES;
 # with JOBS=2, lines 1, 3, ... in one lane and 2, 4, ... in the other.
 matrix_lane() {
   local lane=$1 index=0 entry
@@ -323,8 +323,13 @@ matrix_lane() {
     index=$((index + 1))
     [ $((index % ${JOBS:-1})) = "$lane" ] || continue
     (
-      # One execution path of the API modules per line, alternating (make test runs both on its line).
-      INTEGRATION_PATHS=$([ $((index % 2)) = 1 ] && echo module || echo controller)
+      # The integration targets on the lines of INTEGRATION_LINES (line:path), on that execution path of
+      # the API modules (make test runs both on its line).
+      local tasks="sanity units" line
+      INTEGRATION_PATHS=
+      for line in ${INTEGRATION_LINES:-}; do
+        [ "${line%%:*}" = "${entry%%:*}" ] && { INTEGRATION_PATHS=${line##*:}; tasks="$tasks integration"; }
+      done
       export CORE=${entry%%:*} PY=${entry##*:} UNIT_PYTHONS=controller SANITY_SCOPE=core INTEGRATION_PATHS
       # A line whose Python this machine lacks: skipped on a developer's machine, a failure in CI.
       if [ "${CI:-}" != true ] && ! find_python "$PY" >/dev/null; then
@@ -332,7 +337,7 @@ matrix_lane() {
         exit 0
       fi
       step_task "venv-$CORE" core-venv || exit
-      for task in sanity units integration; do step_task "$task-$CORE" "$task"; done
+      for task in $tasks; do step_task "$task-$CORE" "$task"; done
     )
   done
 }
