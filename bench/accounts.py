@@ -199,8 +199,9 @@ def render(figures):
             "| run | requests per account | most in any 60 s | 429 answers |", "|---|---|---|---|"]
     for run, label in (("first", "first run"), ("noop", "nothing to do")):
         data = many["per_account"][run]
-        out.append("| %s | %s | %d of %d | %d |" % (label, ", ".join(str(count) for count in data["requests"]),
-                                                   data["peak_per_minute"], many["budget"], data["refused"]))
+        counts = ", ".join(str(count) for count in data["requests"])
+        out.append("| %s | %s | %d of %d | %d |" % (label, counts, data["peak_per_minute"], many["budget"],
+                                                   data["refused"]))
     return "\n".join(out) + "\n"
 
 

@@ -202,8 +202,8 @@ def test_client_credentials_token_near_expiry_is_replaced_then_revoked(ws, sim):
     new = ws.vault_content()
     token = the_live_token(sim)
     assert new["zendesk_oauth_token_id"] == token["id"] != old["zendesk_oauth_token_id"]
-    assert api_requests(sim) == find_and_verify(sim) + [GRANT, ("GET", "/api/v2/oauth/tokens/current"),
-                                                   ("DELETE", "/api/v2/oauth/tokens/%d" % old["zendesk_oauth_token_id"])]
+    revoke_old = ("DELETE", "/api/v2/oauth/tokens/%d" % old["zendesk_oauth_token_id"])
+    assert api_requests(sim) == find_and_verify(sim) + [GRANT, ("GET", "/api/v2/oauth/tokens/current"), revoke_old]
     assert old["zendesk_oauth_token_id"] in revoked_ids(sim)
     assert MINT not in api_requests(sim)
 

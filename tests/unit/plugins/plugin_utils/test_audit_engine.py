@@ -125,12 +125,15 @@ def test_vault_files_are_read_without_making_a_lock_file_and_left_unchanged(tmp_
 
 def test_a_vault_file_is_read_under_its_lock(tmp_path):
     path = vault_file(tmp_path, "a.vault.yml", {"zendesk_oauth_url": BASE})
-    with open(path + ".lock", "w", encoding="utf-8") as lock:
+    lock = os.open(str(tmp_path), os.O_RDONLY)         # the bootstrap role locks the vault file's directory
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)            # a bootstrap run is writing it
         with pytest.raises(StoreError, match=r"is in use by another run .*oauth_token_audit_stores\[0\]\.lock_timeout"):
             engine.read_stores(entries({"store": "vault_file", "vault_file": path, "vault_password": PASSWORD,
                                         "lock_timeout": 0}), {}, set())
         fcntl.flock(lock, fcntl.LOCK_UN)
+    finally:
+        os.close(lock)
     assert engine.read_stores(entries({"store": "vault_file", "vault_file": path, "vault_password": PASSWORD}),
                               {}, set())[0][1].url == BASE
 
