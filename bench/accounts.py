@@ -200,8 +200,8 @@ def render(figures):
     for run, label in (("first", "first run"), ("noop", "nothing to do")):
         data = many["per_account"][run]
         counts = ", ".join(str(count) for count in data["requests"])
-        out.append("| %s | %s | %d of %d | %d |" % (label, counts, data["peak_per_minute"], many["budget"],
-                                                   data["refused"]))
+        out.append("| %s | %s | %d of %d | %d |" % (
+            label, counts, data["peak_per_minute"], many["budget"], data["refused"]))
     return "\n".join(out) + "\n"
 
 
