@@ -196,7 +196,11 @@ def test_auto_runs_in_the_controller_on_localhost_and_as_a_module_elsewhere(sim,
     """auto: the local connection runs in-process; a task that would run with become goes to a module process."""
     tasks = [{"name": "local", CLIENT_INFO: {}},
              {"name": "async", CLIENT_INFO: {}, "async": 30, "poll": 1}]
-    result = run_playbook([play(tasks, connection=admin_connection(sim.url))], str(tmp_path), verbosity=3)
+    # An absolute async dir: with HOME other than the user's passwd entry (CI gives itself a HOME), ansible-core's
+    # async_wrapper writes under $HOME and async_status looks under the passwd home ("could not find job").
+    async_dir = tmp_path / "async"
+    result = run_playbook([play(tasks, connection=admin_connection(sim.url))], str(tmp_path), verbosity=3,
+                          env={"ANSIBLE_ASYNC_DIR": str(async_dir)})
     assert result.rc == 0, result
     # One module process: the async task (async needs a process of its own); the plain task none.
     assert len(set(re.findall(r"AnsiballZ_zendesk_oauth_client_info\.py", result.output))) == 1
