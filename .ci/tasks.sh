@@ -293,11 +293,12 @@ task_live_proof() {
 task_core_venv() { core_venv "$CORE" "$PY"; }
 
 # Every check on the default line, in two lanes of about the same length:
-# tests/system with molecule, the live suite's proof, ansible-lint and the importer; and the rest. They write to different places (pytest to
-# temp dirs; ansible-test to .cache/core-$CORE; build, importer, ee and the demos
-# to dist/, .cache/ee and temp dirs, in turn). Keeps going after a failure.
-test_lane_system() { run_tasks pytest molecule live-proof lint importer; }
-test_lane_rest() { run_tasks sanity units integration changelog-lint docs-lint docs build ee demo demo-installed; }
+# tests/system with molecule, the live suite's proof, ansible-lint and the
+# artefact (build, importer, ee: dist/ and .cache/ee, in turn, in this lane
+# only); and the rest (ansible-test in .cache/core-$CORE, docs, the demos in
+# temp dirs). Keeps going after a failure.
+test_lane_system() { run_tasks pytest molecule live-proof lint build importer ee; }
+test_lane_rest() { run_tasks sanity units integration changelog-lint docs-lint docs demo demo-installed; }
 
 # step_task STEP_NAME TASK: one step, the task in a process of its own.
 step_task() { run_step "$1" bash "$REPO/.ci/tasks.sh" "$2"; }
