@@ -34,12 +34,27 @@ from urllib.parse import quote, quote_plus, urljoin, urlsplit, urlunsplit
 try:
     import requests
     from requests.adapters import HTTPAdapter
+    from requests.auth import AuthBase
     HAS_REQUESTS = True
     REQUESTS_IMPORT_ERROR = None
 except ImportError as import_error:  # pragma: no cover - exercised through missing_required_lib
     requests = HTTPAdapter = None
+    AuthBase = object
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = import_error
+
+
+class HeadersCarryTheCredential(AuthBase):
+    """The session's auth: the Authorization header is set by ZendeskClient, so this adds nothing.
+
+    Without an auth object, requests looks the host up in ~/.netrc (or $NETRC) on every request,
+    and a matching entry replaces the Authorization header: a user's netrc line for the Zendesk
+    host would be sent instead of the credential the task gave. Having one also spares that
+    file read on every request.
+    """
+
+    def __call__(self, request):
+        return request
 
 USER_AGENT = "zendesk.oauth-ansible-collection/0.1.0"
 
@@ -288,6 +303,7 @@ class ZendeskClient(object):
         self.session.mount("http://", adapter)
         self.session.verify = (ca_path or True) if validate_certs else False
         self.session.headers.update({"Accept": "application/json", "User-Agent": USER_AGENT})
+        self.session.auth = HeadersCarryTheCredential()
         if oauth_token:
             self.session.headers["Authorization"] = "Bearer " + oauth_token
             self.scrub.add(oauth_token)

@@ -128,6 +128,14 @@ def load_module(name):
     return importlib.import_module("%s.plugins.modules.%s" % (COLLECTION, name))
 
 
+# The module files are imported with this file, not on a task's first use. ansible-core's strategy imports
+# an action plugin's class in the controller's main process (to read BYPASS_HOST_LOOP) before it forks the
+# task's worker, so every worker then finds the modules already imported instead of importing its own copy.
+for _name in API_MODULES:
+    load_module(_name)
+del _name
+
+
 def run_module(name, module_args, environ, check_mode=False, diff=False, label=None, inject_invocation=True,
                client_cache=None, listings=None):
     """Run module `name` with `module_args` in this process; return its task result (a dict).

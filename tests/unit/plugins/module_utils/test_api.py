@@ -58,6 +58,17 @@ def test_basic_token_auth_is_accepted_and_logged(sim):
         ("GET", "/api/v2/users/me", 200, "basic")]
 
 
+def test_a_netrc_entry_for_the_host_never_replaces_the_credential(sim, tmp_path, monkeypatch):
+    """requests applies ~/.netrc ($NETRC) to a session without an auth object: the task's credential must win."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login %s password %s\n" % (AGENT["email"], AGENT["api_token"]))
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    body = client_for(sim).get("/api/v2/users/me")
+    assert body["user"]["email"] == ADMIN["email"]
+    assert [(e["path"], e["status"], e["auth"]) for e in log(sim)] == [("/api/v2/users/me", 200, "basic")]
+
+
 def test_bearer_auth_and_a_held_token_checked_per_request(sim):
     api = OAuthAPI(client_for(sim))
     made = api.create_client({"identifier": "app", "name": "App", "kind": "confidential"})[0]
