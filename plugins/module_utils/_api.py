@@ -56,6 +56,7 @@ class HeadersCarryTheCredential(AuthBase):
     def __call__(self, request):
         return request
 
+
 USER_AGENT = "zendesk.oauth-ansible-collection/0.1.0"
 
 # Methods a retry cannot duplicate: sending them twice leaves the same state as once.
