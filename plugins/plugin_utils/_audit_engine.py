@@ -25,8 +25,6 @@ import tempfile
 
 import yaml
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
-
 from ansible_collections.zendesk.oauth.plugins.module_utils import _audit as plan
 from ansible_collections.zendesk.oauth.plugins.module_utils._compare import token_view
 from ansible_collections.zendesk.oauth.plugins.module_utils._connection import (
@@ -41,6 +39,7 @@ from ansible_collections.zendesk.oauth.plugins.plugin_utils._bootstrap_engine im
     SPEC_KEYS,
     StepFailed,
     Steps,
+    typed_role_options,
 )
 from ansible_collections.zendesk.oauth.plugins.plugin_utils._stores import KvStore, StoreError, VaultFileStore
 
@@ -86,16 +85,8 @@ def typed_options(values):
 
     "false", "no", "0" and "off" are false, as modules read them. Raises AuditError naming the variable.
     """
-    given = dict((name, value) for name, value in values.items() if value is not None)
-    validated = ArgumentSpecValidator(role_argument_spec()).validate(given)
-    try:
-        validated.errors[0]
-    except IndexError:
-        pass
-    else:
-        raise AuditError("%s: %s. %s" % (ROLE, validated.errors.msg, NOTHING_SENT))
-    secrets = set(validated._no_log_values)  # pylint: disable=protected-access
-    return json.loads(json.dumps(validated.validated_parameters)), secrets
+    return typed_role_options(role_argument_spec(), values,
+                              lambda message: AuditError("%s: %s. %s" % (ROLE, message, NOTHING_SENT)))
 
 
 def _store_defaults():

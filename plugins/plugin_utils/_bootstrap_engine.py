@@ -71,24 +71,33 @@ def _validator_spec(options):
     return spec
 
 
-def typed_options(values):
-    """(the role's options, every one set and typed by its argument spec; the values of its secret ones).
+def typed_role_options(spec, values, error):
+    """(a role's options, every one set and typed by its argument spec; the values of its secret ones).
 
-    values: the role's variables that are set. Types are read as modules read them: "false", "no",
-    "0" and "off" are false. Raises BootstrapError naming the variable.
+    values: the role's variables that are set (null: the default). Types are read as modules read them: "false",
+    "no", "0" and "off" are false. Raises error(message), the message naming the variable. Both role engines
+    (this one and the token audit's) type their variables here.
     """
-    given = dict((name, value) for name, value in values.items() if value is not None)  # null: the default
-    validated = ArgumentSpecValidator(role_argument_spec()).validate(given)
+    given = dict((name, value) for name, value in values.items() if value is not None)
+    validated = ArgumentSpecValidator(spec).validate(given)
     try:
         validated.errors[0]
     except IndexError:
         pass
     else:
-        raise plan.BootstrapError("zendesk.oauth.oauth_bootstrap: %s. Nothing was sent to Zendesk."
-                                  % validated.errors.msg)
+        raise error(validated.errors.msg)
     secrets = set(validated._no_log_values)  # pylint: disable=protected-access
     # Plain Python values (templating may return tagged subclasses that the stores cannot serialize).
     return json.loads(json.dumps(validated.validated_parameters)), secrets
+
+
+def _options_error(message):
+    return plan.BootstrapError("zendesk.oauth.oauth_bootstrap: %s. Nothing was sent to Zendesk." % message)
+
+
+def typed_options(values):
+    """The oauth_bootstrap role's options, typed (typed_role_options); raises BootstrapError naming the variable."""
+    return typed_role_options(role_argument_spec(), values, _options_error)
 
 
 class StepFailed(Exception):
