@@ -15,7 +15,8 @@ PY ?=
 MATRIX ?= 2.17:3.11 2.18:3.11 2.19:3.12 2.20:3.13
 # The matrix lines that also run the integration targets, each on one execution path: 2.17 (the
 # oldest) as module processes, 2.19 (the first line of the new templating engine) in the controller;
-# `make test` runs them on both paths on its line. 2.18 and 2.20, between those, get sanity and units.
+# `make test` runs them in the controller on its line (`make integration` alone: both paths). 2.18 and
+# 2.20, between those, get sanity and units.
 INTEGRATION_LINES ?= 2.17:module 2.19:controller
 # How many steps run at once in `make test` and `make test-matrix` (1 = in turn).
 JOBS ?= 2
