@@ -120,6 +120,23 @@ notes:
 """
 
     # The scope check of the modules that take scopes (zendesk.oauth.zendesk.scopes).
+    # The engine of a role (zendesk_oauth_bootstrap, zendesk_oauth_token_audit): an action plugin that takes no
+    # options and runs in the controller's process.
+    ROLE_ENGINE = r"""
+options: {}
+attributes:
+  action:
+    support: full
+    description: An action plugin; the work runs in the controller's process.
+  async:
+    support: none
+    description: Runs in the foreground of the play.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the controller, whatever the play's host.
+"""
+
     SCOPES = r"""
 options:
   unknown_scopes:

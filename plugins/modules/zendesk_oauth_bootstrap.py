@@ -21,6 +21,8 @@ description:
   - Before each request that makes something Zendesk shows only once (a client and its secret, a token), it writes a
     journal entry to the store; a run that dies half way leaves the next run what it needs to revoke the token nobody
     holds, or to regenerate the secret nobody got.
+extends_documentation_fragment:
+  - zendesk.oauth.zendesk.role_engine
 author:
   - zendesk.oauth maintainers (@zendesk-oauth)
 attributes:
@@ -30,17 +32,6 @@ attributes:
   diff_mode:
     support: none
     description: Its result is never shown (it holds secrets); the role's summary says what changed.
-  action:
-    support: full
-    description: An action plugin; the work runs in the controller's process.
-  async:
-    support: none
-    description: Runs in the foreground of the play.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the controller, whatever the play's host.
-options: {}
 notes:
   - Its result carries the token and the client secret in its facts, so it is never shown (as with C(no_log)); the
     role prints RV(summary) in a task of its own.

@@ -17,6 +17,8 @@ description:
   - 'It runs in the controller''s process: it checks every variable, reads every store (read only), lists the
     account''s OAuth clients and every token, compares them, revokes the tokens no store holds when asked to, and
     writes the reports.'
+extends_documentation_fragment:
+  - zendesk.oauth.zendesk.role_engine
 author:
   - zendesk.oauth maintainers (@zendesk-oauth)
 attributes:
@@ -26,17 +28,6 @@ attributes:
   diff_mode:
     support: full
     description: Shows the tokens it revokes (or would revoke, in check mode).
-  action:
-    support: full
-    description: An action plugin; the work runs in the controller's process.
-  async:
-    support: none
-    description: Runs in the foreground of the play.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the controller, whatever the play's host.
-options: {}
 notes:
   - The report files are written in check mode too; they describe the account and change nothing in it.
 seealso:
