@@ -27,6 +27,7 @@ import pytest
 
 import awx_job
 from simulator import ADMIN
+from test_secret_hygiene import collect_secrets
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CONFIGURE_PLAYBOOK = os.path.join(REPO, "extensions", "awx", "configure_controller.yml")
@@ -108,19 +109,6 @@ def run_workflow(tmp_path, definitions, credentials, first_job_id):
     return ran
 
 
-def secrets_of(sim, extra):
-    """{label: value} of every secret the simulator holds, plus ``extra``."""
-    found = dict(extra)
-    state = sim.control.state()
-    for client in state["clients"]:
-        found["client %s secret" % client["identifier"]] = client["secret"]
-    for token in state["tokens"] + state["revoked_tokens"]:
-        found["token %s full_token" % token["id"]] = token["full_token"]
-        if token.get("refresh_token"):
-            found["token %s refresh_token" % token["id"]] = token["refresh_token"]
-    return {label: value for label, value in found.items() if value}
-
-
 def test_the_workflow_runs_as_awx_runs_it(sim, openbao, admin_session, tmp_path, definitions):
     [workflow] = definitions.workflows.values()
     mount, path = workflow["extra_vars"]["zendesk_kv_mount"], workflow["extra_vars"]["zendesk_kv_path"]
@@ -169,8 +157,8 @@ def test_the_workflow_runs_as_awx_runs_it(sim, openbao, admin_session, tmp_path,
     assert again.artifacts["zendesk_oauth_token_id"] == token["id"]
     assert openbao.read_secret(mount, path).version == 3  # not written again
 
-    secrets = secrets_of(sim, {"admin OAuth token": oauth_token, "Vault token": vault_token,
-                               "OpenBao root token": openbao.root_token})
+    secrets = collect_secrets(sim, {"admin OAuth token": oauth_token, "Vault token": vault_token,
+                                    "OpenBao root token": openbao.root_token})
     assert len(secrets) >= 5
     injected = {"admin OAuth token": oauth_token, "Vault token": vault_token}
     for node, job in first + second:
